@@ -1,0 +1,74 @@
+import { Hono } from 'hono'
+import { requestId } from 'hono/request-id'
+import type { AppEnv } from './env'
+import { AppError } from './errors/app-error'
+import { handleError, renderProblem } from './errors/render'
+import { loadRuntime } from './middleware/load-runtime'
+import { requestContext } from './middleware/request-context'
+import { checkpointRoutes } from './routes/checkpoints'
+import { healthRoutes } from './routes/health'
+import { createRuntimeStore } from './runtime'
+import type { UpstreamDeps } from './upstream/context'
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './upstream/retry-policy'
+import { createTokenCache } from './upstream/token-cache'
+
+export interface AppOptions {
+  /** Overrides of the retry timing (tests use short timeouts). */
+  retry?: Partial<RetryPolicy>
+  now?: () => number
+  random?: () => number
+  fetch?: UpstreamDeps['fetch']
+}
+
+/** Known paths and their methods: anything else on these paths is a 405 with `Allow`. */
+const ROUTES: Record<string, string[]> = {
+  '/healthz': ['GET', 'HEAD'],
+  '/v1/checkpoints': ['DELETE'],
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Builds the gateway. Middleware order (STYLE C4): request id → request context (log line,
+ * no-store) → configuration → per-route auth → validation → handler. Everything thrown becomes
+ * one RFC 9457 problem in `handleError`.
+ */
+export function createApp(options: AppOptions = {}) {
+  const deps: UpstreamDeps = {
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    now: options.now ?? Date.now,
+    sleep,
+    random: options.random ?? Math.random,
+    policy: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+  }
+  const runtimeFor = createRuntimeStore(() =>
+    createTokenCache({
+      now: deps.now,
+      sleep,
+      staleFetchMs: deps.policy.attemptTimeoutMs * 2 + 1_000,
+    })
+  )
+
+  const app = new Hono<AppEnv>()
+  app.use(requestId({ limitLength: 128 }))
+  app.use(requestContext(deps.now))
+  app.route('/healthz', healthRoutes(runtimeFor))
+  app.use('/v1/checkpoints', loadRuntime(runtimeFor))
+  app.use('/v1/checkpoints', async (c, next) => {
+    c.get('log').route = 'DELETE /v1/checkpoints'
+    await next()
+  })
+  app.route('/v1/checkpoints', checkpointRoutes(deps))
+
+  for (const [path, methods] of Object.entries(ROUTES)) {
+    app.all(path, (c) => {
+      throw new AppError('method_not_allowed', {
+        detail: `${c.req.method} is not allowed on ${path}`,
+        headers: { Allow: methods.join(', ') },
+      })
+    })
+  }
+  app.notFound((c) => renderProblem(c, new AppError('not_found', { detail: 'No such route' })))
+  app.onError(handleError)
+  return app
+}

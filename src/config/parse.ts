@@ -1,0 +1,110 @@
+import { compileAllowRule } from '../auth/allow'
+import { hexToBytes } from '../auth/bytes'
+import { APP_NAME, STREAM_NAME } from '../validation/names'
+import { canonicalPartitionId } from '../validation/partition-id'
+import { defaultDisEndpoint, defaultIamEndpoint, parseEndpoint } from './endpoints'
+import { ClientsSchema, EnvSchema, type RawClient } from './schema'
+import type { CheckpointTarget, ClientConfig, GatewayConfig } from './types'
+
+export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; reasons: string[] }
+
+interface Issue {
+  path: PropertyKey[]
+  message: string
+}
+
+/** `GATEWAY_CLIENTS[1].allow[0]: must be …` — paths and our own messages only, never values. */
+function describe(prefix: string, issues: readonly Issue[]): string[] {
+  return issues.map((issue) => {
+    const path = issue.path
+      .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+      .join('')
+    return `${prefix}${path}: ${issue.message}`
+  })
+}
+
+/**
+ * Parses the Worker's bindings into a GatewayConfig, or lists every reason it is invalid.
+ * Pure and total: it never throws, so a bad secret can only ever produce 500 `misconfigured`.
+ */
+export function parseConfig(env: Record<string, unknown>): ConfigResult {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) return { ok: false, reasons: describe('', parsed.error.issues).map(trimDot) }
+  const vars = parsed.data
+  const reasons: string[] = []
+
+  const dis = parseEndpoint(vars.DIS_ENDPOINT || defaultDisEndpoint(vars.DIS_REGION))
+  const iam = parseEndpoint(vars.IAM_ENDPOINT || defaultIamEndpoint(vars.DIS_REGION))
+  if ('error' in dis) reasons.push(`DIS_ENDPOINT ${dis.error}`)
+  if ('error' in iam) reasons.push(`IAM_ENDPOINT ${iam.error}`)
+
+  const clients = parseClients(vars.GATEWAY_CLIENTS, reasons)
+  if (reasons.length > 0 || !clients || 'error' in dis || 'error' in iam) {
+    return { ok: false, reasons }
+  }
+  return {
+    ok: true,
+    config: {
+      region: vars.DIS_REGION,
+      projectId: vars.DIS_PROJECT_ID,
+      iamDomainName: vars.IAM_DOMAIN_NAME,
+      iamUserName: vars.IAM_USER_NAME,
+      iamPassword: vars.IAM_PASSWORD,
+      disEndpoint: dis.origin,
+      iamEndpoint: iam.origin,
+      clients,
+      clientsById: new Map(clients.map((client) => [client.id, client])),
+    },
+  }
+}
+
+function trimDot(reason: string): string {
+  return reason.startsWith('.') ? reason.slice(1) : reason
+}
+
+function parseClients(raw: string, reasons: string[]): ClientConfig[] | undefined {
+  let json: unknown
+  try {
+    json = JSON.parse(raw)
+  } catch {
+    reasons.push('GATEWAY_CLIENTS is not valid JSON')
+    return undefined
+  }
+  const parsed = ClientsSchema.safeParse(json)
+  if (!parsed.success) {
+    reasons.push(...describe('GATEWAY_CLIENTS', parsed.error.issues))
+    return undefined
+  }
+  const clients: ClientConfig[] = []
+  for (const [index, raw] of parsed.data.entries()) {
+    const target = raw.target
+      ? parseTarget(raw.target, `GATEWAY_CLIENTS[${index}].target`, reasons)
+      : undefined
+    clients.push(toClient(raw, target))
+  }
+  return reasons.length > 0 ? undefined : clients
+}
+
+function parseTarget(
+  raw: NonNullable<RawClient['target']>,
+  where: string,
+  reasons: string[]
+): CheckpointTarget | undefined {
+  const partition = canonicalPartitionId(raw.partition_id)
+  if (!STREAM_NAME.test(raw.stream_name)) reasons.push(`${where}.stream_name has an invalid format`)
+  if (!APP_NAME.test(raw.app_name)) reasons.push(`${where}.app_name has an invalid format`)
+  if (!partition) reasons.push(`${where}.partition_id has an invalid format`)
+  if (!partition) return undefined
+  return { stream_name: raw.stream_name, app_name: raw.app_name, partition_id: partition }
+}
+
+function toClient(raw: RawClient, target: CheckpointTarget | undefined): ClientConfig {
+  return {
+    id: raw.id,
+    apiKeyHashes: (raw.api_key_sha256 ?? []).map(hexToBytes),
+    webhookSecrets: raw.webhook_secrets ?? [],
+    signature: raw.signature ?? 'standard-webhooks',
+    target,
+    allow: raw.allow.map(compileAllowRule),
+  }
+}

@@ -1,0 +1,78 @@
+import * as z from 'zod/mini'
+
+/**
+ * Shapes of the configuration (contract §3). Messages never echo the offending value: the
+ * reason for a 500 `misconfigured` goes to the log, and a value may be a secret.
+ */
+
+/** Region ids become part of a hostname, so only this shape is accepted (SSRF: OWASP API7). */
+export const REGION_PATTERN = /^[a-z]{2}-[a-z]+-[0-9]{1,3}$/
+const PROJECT_ID_PATTERN = /^[0-9a-f]{32}$/
+const CLIENT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/
+const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/
+/** `stream/app`; each half is `*`, a name, or a name prefix ending in `*`. */
+export const ALLOW_PATTERN = /^(\*|[A-Za-z0-9_-]{1,64}\*?)\/(\*|[A-Za-z0-9_-]{1,50}\*?)$/
+/** A printable single-line value (no control characters), as IAM names are. */
+const PRINTABLE_PATTERN = /^[^\p{Cc}]{1,255}$/u
+
+const required = (what: string, pattern?: RegExp) =>
+  z
+    .string({ error: `${what} is required` })
+    .check(
+      z.minLength(1, { error: `${what} is required` }),
+      ...(pattern ? [z.regex(pattern, { error: `${what} has an invalid format` })] : [])
+    )
+
+export const EnvSchema = z.object({
+  DIS_REGION: required('DIS_REGION', REGION_PATTERN),
+  DIS_PROJECT_ID: required('DIS_PROJECT_ID', PROJECT_ID_PATTERN),
+  IAM_DOMAIN_NAME: required('IAM_DOMAIN_NAME', PRINTABLE_PATTERN),
+  IAM_USER_NAME: required('IAM_USER_NAME', PRINTABLE_PATTERN),
+  IAM_PASSWORD: required('IAM_PASSWORD'),
+  GATEWAY_CLIENTS: required('GATEWAY_CLIENTS'),
+  DIS_ENDPOINT: z.optional(z.string()),
+  IAM_ENDPOINT: z.optional(z.string()),
+})
+
+const TargetSchema = z.strictObject({
+  stream_name: z.string(),
+  app_name: z.string(),
+  partition_id: z.union([z.string(), z.number()]),
+})
+
+export const ClientSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .check(z.regex(CLIENT_ID_PATTERN, { error: 'id must match ^[a-z0-9][a-z0-9_-]{0,62}$' })),
+    api_key_sha256: z.optional(
+      z.array(
+        z.string().check(z.regex(SHA256_HEX_PATTERN, { error: 'must be 64 lowercase hex digits' }))
+      )
+    ),
+    webhook_secrets: z.optional(
+      z.array(z.string().check(z.minLength(1, { error: 'must not be empty' })))
+    ),
+    signature: z.optional(z.enum(['standard-webhooks', 'github'])),
+    target: z.optional(TargetSchema),
+    allow: z.array(
+      z.string().check(
+        z.regex(ALLOW_PATTERN, {
+          error: 'must be stream/app, each * or a name with an optional trailing *',
+        })
+      )
+    ),
+  })
+  .check(
+    z.refine((c) => (c.api_key_sha256?.length ?? 0) + (c.webhook_secrets?.length ?? 0) > 0, {
+      error: 'needs at least one of api_key_sha256 and webhook_secrets',
+    })
+  )
+
+export const ClientsSchema = z.array(ClientSchema).check(
+  z.refine((list) => new Set(list.map((c) => c.id)).size === list.length, {
+    error: 'client ids must be unique',
+  })
+)
+
+export type RawClient = z.infer<typeof ClientSchema>

@@ -1,0 +1,33 @@
+import type { AllowRule } from '../auth/allow'
+
+export interface CheckpointTarget {
+  stream_name: string
+  app_name: string
+  /** Canonical `shardId-NNNNNNNNNN`. */
+  partition_id: string
+}
+
+export interface ClientConfig {
+  id: string
+  /** SHA-256 digests (32 bytes each) of the accepted API keys; the keys are never stored. */
+  apiKeyHashes: Uint8Array[]
+  /** Raw webhook secrets as configured (`whsec_…` or GitHub text secrets). */
+  webhookSecrets: string[]
+  signature: 'standard-webhooks' | 'github'
+  target: CheckpointTarget | undefined
+  allow: AllowRule[]
+}
+
+/** The parsed, validated configuration. Built once per isolate and never mutated. */
+export interface GatewayConfig {
+  region: string
+  projectId: string
+  iamDomainName: string
+  iamUserName: string
+  iamPassword: string
+  /** Origins without a trailing slash. */
+  disEndpoint: string
+  iamEndpoint: string
+  clients: ClientConfig[]
+  clientsById: Map<string, ClientConfig>
+}

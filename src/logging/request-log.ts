@@ -1,0 +1,63 @@
+/**
+ * One structured JSON line per request (contract §4 "Logs"). Every stage writes what it knows
+ * into the record; `writeRequestLog` emits it once, at the end.
+ *
+ * Secrets never enter the record: it has no field for headers, keys, tokens or passwords, and
+ * caller-supplied values that failed validation go through `untrusted()` (escaped by JSON,
+ * truncated) — OWASP Logging Cheat Sheet, "Data to exclude" and log injection.
+ */
+export interface RequestLog {
+  request_id: string
+  method: string
+  route: string
+  client_id: string | null
+  stream: string | null
+  app: string | null
+  partitions: string[] | null
+  status: number
+  code: string | null
+  upstream_attempts: number
+  iam_calls: number
+  token: 'cache' | 'fetch' | 'shared' | 'none'
+  duration_ms: number
+  /** Internal reason of a failure (never sent to the caller; never holds a secret). */
+  reason?: string
+  /** Names of fields that failed validation, with a truncated, escaped copy of the value. */
+  rejected?: { field: string; value: string }[]
+}
+
+const MAX_UNTRUSTED = 64
+
+/** Makes a caller-supplied value safe to log: at most 64 characters, control characters escaped. */
+export function untrusted(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+  const clipped = text.length > MAX_UNTRUSTED ? `${text.slice(0, MAX_UNTRUSTED)}…` : text
+  return clipped.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`
+  )
+}
+
+export function newRequestLog(requestId: string, method: string): RequestLog {
+  return {
+    request_id: requestId,
+    method,
+    route: 'unmatched',
+    client_id: null,
+    stream: null,
+    app: null,
+    partitions: null,
+    status: 0,
+    code: null,
+    upstream_attempts: 0,
+    iam_calls: 0,
+    token: 'none',
+    duration_ms: 0,
+  }
+}
+
+export function writeRequestLog(record: RequestLog): void {
+  const level = record.status >= 500 ? 'error' : record.status >= 400 ? 'warn' : 'info'
+  console.log(JSON.stringify({ level, msg: 'request', ...record }))
+}

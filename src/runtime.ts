@@ -1,0 +1,55 @@
+import { parseConfig } from './config/parse'
+import type { GatewayConfig } from './config/types'
+import type { TokenCache } from './upstream/token-cache'
+
+/** The isolate's parsed configuration and the caches that belong to it. */
+export interface Runtime {
+  config: GatewayConfig
+  tokens: TokenCache
+}
+
+export type RuntimeResult = { ok: true; runtime: Runtime } | { ok: false; reasons: string[] }
+
+/** The bindings the configuration is made of; a change in any of them is a new configuration. */
+const CONFIG_KEYS = [
+  'DIS_REGION',
+  'DIS_PROJECT_ID',
+  'IAM_DOMAIN_NAME',
+  'IAM_USER_NAME',
+  'IAM_PASSWORD',
+  'GATEWAY_CLIENTS',
+  'DIS_ENDPOINT',
+  'IAM_ENDPOINT',
+] as const
+
+const MAX_REMEMBERED = 4
+
+/**
+ * Parses the configuration once per isolate (contract: "config parsed once") and keeps the
+ * token cache with it. Looked up by the `env` object first; if the runtime hands us a new `env`
+ * object with the same values, the values are compared (identical strings compare in O(1)),
+ * so the token cache survives. A changed secret yields a fresh runtime and a fresh cache: a
+ * token is never reused across identities.
+ */
+export function createRuntimeStore(newTokenCache: () => TokenCache) {
+  const byEnv = new WeakMap<object, RuntimeResult>()
+  let remembered: { values: unknown[]; result: RuntimeResult }[] = []
+
+  return function runtimeFor(env: object): RuntimeResult {
+    const known = byEnv.get(env)
+    if (known) return known
+    const record = env as Record<string, unknown>
+    const values = CONFIG_KEYS.map((key) => record[key])
+    let entry = remembered.find((r) => r.values.every((v, i) => v === values[i]))
+    if (!entry) {
+      const parsed = parseConfig(record)
+      const result: RuntimeResult = parsed.ok
+        ? { ok: true, runtime: { config: parsed.config, tokens: newTokenCache() } }
+        : parsed
+      entry = { values, result }
+      remembered = [entry, ...remembered].slice(0, MAX_REMEMBERED)
+    }
+    byEnv.set(env, entry.result)
+    return entry.result
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * One upstream HTTP attempt, bounded in time and size.
+ *
+ * - The timeout covers connecting *and* reading the body (a slow body is as bad as no answer).
+ *   It uses AbortController + setTimeout cleared in `finally`, not `AbortSignal.timeout`, which
+ *   keeps the request context alive for the full timeout in workerd (workerd#4936).
+ * - `redirect: 'manual'`: the Fetch standard strips only `Authorization` on a cross-origin
+ *   redirect, so `X-Auth-Token` would follow one to any host (OWASP API10). A redirect is
+ *   returned to the caller of this function as a plain 3xx, which the gateway treats as an error.
+ * - At most MAX_BODY_BYTES of the body are read; the rest is cancelled, so a hostile or broken
+ *   upstream cannot make us buffer without limit.
+ */
+export const MAX_BODY_BYTES = 16 * 1024
+
+export interface AttemptRequest {
+  url: string
+  method: 'GET' | 'POST' | 'DELETE'
+  headers: Record<string, string>
+  body?: string
+}
+
+export type AttemptOutcome =
+  | { kind: 'response'; status: number; headers: Headers; body: string }
+  | { kind: 'network' }
+  | { kind: 'timeout' }
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
+
+export async function attempt(
+  fetchImpl: FetchLike,
+  request: AttemptRequest,
+  timeoutMs: number
+): Promise<AttemptOutcome> {
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort()
+  }, timeoutMs)
+  try {
+    const response = await fetchImpl(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: 'manual',
+      signal: controller.signal,
+    })
+    const body = await readBounded(response)
+    return { kind: 'response', status: response.status, headers: response.headers, body }
+  } catch {
+    return timedOut ? { kind: 'timeout' } : { kind: 'network' }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function readBounded(response: Response): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < MAX_BODY_BYTES) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
+    }
+  } finally {
+    if (size >= MAX_BODY_BYTES) await reader.cancel().catch(() => undefined)
+    reader.releaseLock()
+  }
+  const bytes = new Uint8Array(Math.min(size, MAX_BODY_BYTES))
+  let offset = 0
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, bytes.length - offset)
+    bytes.set(part, offset)
+    offset += part.length
+    if (offset >= bytes.length) break
+  }
+  return new TextDecoder().decode(bytes)
+}

@@ -1,0 +1,130 @@
+import { AppError, type UpstreamSummary } from '../errors/app-error'
+import type { ProblemCode } from '../errors/codes'
+import type { AttemptOutcome } from './attempt'
+import { upstreamErrorCode } from './error-body'
+import { parseRetryAfter, retryAfterSeconds } from './retry-policy'
+
+/**
+ * What one upstream answer means for the request: done, retry, refresh the token, or fail with
+ * a given problem. The mapping tables of contract §2 and §4 live here and nowhere else.
+ */
+export type Verdict =
+  | { kind: 'ok'; status: number; body: string }
+  | { kind: 'token_rejected'; error: AppError }
+  | { kind: 'retry'; throttled: boolean; retryAfterMs: number | undefined; error: AppError }
+  | { kind: 'fail'; error: AppError }
+
+/** DIS refused the token itself (upstream-facts §2.2, §2.3; T11). */
+const TOKEN_REJECTED_CODES = new Set(['APIGW.0301', 'DIS.4113', 'DIS.4114'])
+/** Throttling signals (upstream-facts §6; T13). */
+const THROTTLED_CODES = new Set(['APIGW.0308', 'DIS.4303', 'DIS.4305'])
+/** DIS resource errors the caller can act on (contract §2). */
+const NOT_FOUND_CODES: Record<string, ProblemCode> = {
+  'DIS.4301': 'stream_not_found',
+  'DIS.4332': 'app_not_found',
+  'DIS.4302': 'partition_not_found',
+  'DIS.4319': 'partition_not_found',
+}
+/** The gateway's own identity is at fault: wrong project or no DIS permission for it. */
+const OWN_CREDENTIAL_CODES = new Set(['DIS.4116', 'DIS.4117'])
+/** DIS blacklisted our egress IP after repeated failures; it says to wait ~30 min (§2.2). */
+const BLACKLISTED_CODE = 'DIS.4309'
+
+const UNAVAILABLE_RETRY_AFTER_S = 5
+
+export function classifyDis(outcome: AttemptOutcome, now: number): Verdict {
+  if (outcome.kind === 'timeout') return retry(false, undefined, timeoutError('DIS'))
+  if (outcome.kind === 'network') return retry(false, undefined, unreachable('DIS', undefined))
+  const { status, body, headers } = outcome
+  if (status >= 200 && status < 300) return { kind: 'ok', status, body }
+  const code = upstreamErrorCode(body)
+  const upstream: UpstreamSummary = { status, error_code: code }
+  const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now)
+  if (status === 401 || status === 441 || (code !== null && TOKEN_REJECTED_CODES.has(code))) {
+    return {
+      kind: 'token_rejected',
+      error: new AppError('upstream_auth_failed', {
+        upstream,
+        detail: 'DIS rejected the gateway token',
+        reason: 'DIS rejected a fresh token',
+      }),
+    }
+  }
+  if (status === 429 || (code !== null && THROTTLED_CODES.has(code))) {
+    const error = new AppError('rate_limited', {
+      upstream,
+      detail: 'DIS kept throttling the request; retry later',
+      headers: { 'Retry-After': retryAfterSeconds(retryAfterMs, 1) },
+    })
+    return retry(true, retryAfterMs, error)
+  }
+  if (status >= 500) {
+    const error =
+      status === 503
+        ? unreachable('DIS', retryAfterMs, upstream)
+        : new AppError('upstream_error', { upstream, detail: 'DIS failed to process the request' })
+    return retry(false, retryAfterMs, error)
+  }
+  if (status >= 300 && status < 400) {
+    return fail(
+      'upstream_error',
+      upstream,
+      'DIS answered with a redirect, which the gateway never follows'
+    )
+  }
+  const mapped = code === null ? undefined : NOT_FOUND_CODES[code]
+  if (mapped) return fail(mapped, upstream, 'DIS reports that it does not exist')
+  if (code !== null && OWN_CREDENTIAL_CODES.has(code)) {
+    return fail('upstream_auth_failed', upstream, 'DIS refused the gateway project or permissions')
+  }
+  if (code === BLACKLISTED_CODE) {
+    const error = new AppError('upstream_unavailable', {
+      upstream,
+      detail: 'DIS is temporarily refusing requests from the gateway',
+      headers: { 'Retry-After': '1800' },
+    })
+    return { kind: 'fail', error }
+  }
+  return fail('upstream_error', upstream, 'DIS rejected the request')
+}
+
+export function classifyIam(outcome: AttemptOutcome, now: number): Verdict {
+  if (outcome.kind === 'timeout') return retry(false, undefined, timeoutError('IAM'))
+  if (outcome.kind === 'network') return retry(false, undefined, unreachable('IAM', undefined))
+  const { status, body, headers } = outcome
+  if (status === 201) return { kind: 'ok', status, body }
+  const upstream: UpstreamSummary = { status, error_code: upstreamErrorCode(body) }
+  const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now)
+  if (status === 429 || status >= 500)
+    return retry(status === 429, retryAfterMs, unreachable('IAM', retryAfterMs, upstream))
+  if (status >= 400) {
+    // Our own credentials or scope were refused. Never retried: repeated failures lock the
+    // IAM user (IAM.0061) and get the egress IP blacklisted (DIS.4309).
+    return fail('upstream_auth_failed', upstream, 'IAM refused the gateway credentials')
+  }
+  return fail('upstream_error', upstream, 'IAM answered unexpectedly')
+}
+
+function retry(throttled: boolean, retryAfterMs: number | undefined, error: AppError): Verdict {
+  return { kind: 'retry', throttled, retryAfterMs, error }
+}
+
+function fail(code: ProblemCode, upstream: UpstreamSummary, detail: string): Verdict {
+  return { kind: 'fail', error: new AppError(code, { upstream, detail }) }
+}
+
+function timeoutError(service: string): AppError {
+  return new AppError('upstream_timeout', { detail: `${service} did not answer in time` })
+}
+
+function unreachable(
+  service: string,
+  retryAfterMs: number | undefined,
+  upstream?: UpstreamSummary
+): AppError {
+  return new AppError('upstream_unavailable', {
+    detail: `${service} is unavailable; retry later`,
+    headers: { 'Retry-After': retryAfterSeconds(retryAfterMs, UNAVAILABLE_RETRY_AFTER_S) },
+    ...(upstream ? { upstream } : {}),
+  })
+}

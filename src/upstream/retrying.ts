@@ -1,0 +1,57 @@
+import { AppError } from '../errors/app-error'
+import type { Verdict } from './classify'
+import type { UpstreamContext } from './context'
+import { nextRetryDelay } from './retry-policy'
+
+export interface RetryingOptions {
+  maxAttempts: number
+  /** One attempt, given its timeout. */
+  once: (timeoutMs: number) => Promise<Verdict>
+  /** Called when the upstream rejected our token; returns true if a retry with a new one may follow. */
+  onTokenRejected?: () => boolean
+}
+
+/**
+ * The gateway's single retry layer (RELIABILITY §2: retry at one layer only). Runs `once` until
+ * it succeeds, fails for good, the attempt budget is spent, or the deadline leaves no room.
+ * Returns the successful verdict, otherwise throws the AppError that describes the last failure.
+ */
+export async function retrying(
+  ctx: UpstreamContext,
+  options: RetryingOptions
+): Promise<Extract<Verdict, { kind: 'ok' }>> {
+  const { deps } = ctx
+  const policy = { ...deps.policy, maxAttempts: options.maxAttempts }
+  let attempts = 0
+  for (;;) {
+    const remainingMs = ctx.deadline - deps.now()
+    if (remainingMs < policy.minAttemptMs) {
+      throw new AppError('upstream_timeout', {
+        detail: 'The upstream call did not complete before the deadline',
+      })
+    }
+    attempts++
+    const verdict = await options.once(Math.min(policy.attemptTimeoutMs, remainingMs))
+    switch (verdict.kind) {
+      case 'ok':
+        return verdict
+      case 'fail':
+        throw verdict.error
+      case 'token_rejected':
+        if (attempts < policy.maxAttempts && options.onTokenRejected?.()) continue
+        throw verdict.error
+      case 'retry': {
+        const delay = nextRetryDelay({
+          policy,
+          attempts,
+          throttled: verdict.throttled,
+          retryAfterMs: verdict.retryAfterMs,
+          remainingMs: ctx.deadline - deps.now(),
+          random: deps.random,
+        })
+        if (delay === undefined) throw verdict.error
+        await deps.sleep(delay)
+      }
+    }
+  }
+}

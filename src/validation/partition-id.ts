@@ -1,0 +1,44 @@
+/**
+ * Partition-id canonicalization (contract §1).
+ *
+ * Accepted, all meaning partition number n:
+ * - 1–10 ASCII digits (`0`, `7`, `007`); in JSON also a non-negative integer;
+ * - `shardId-` (exactly this case) followed by 1–10 ASCII digits.
+ * Canonical form: `shardId-` + n padded to 10 digits, the only form sent upstream.
+ *
+ * Digits are matched with explicit `[0-9]` classes and no `u`/`i` flags, so non-ASCII digits,
+ * fullwidth forms and case-folded look-alikes (Kelvin sign, long s) never match; nothing is
+ * normalised before matching (NFKC after validation would reopen those holes: RELIABILITY §4).
+ * `Number()`/`parseInt()` are never used on the raw text (`0x1`, `1e3`, `''` and `+7` parse).
+ */
+
+const DIGITS = /^[0-9]{1,10}$/
+const SHARD_ID = /^shardId-([0-9]{1,10})$/
+const MAX_PARTITION = 9_999_999_999
+
+export const PARTITION_ID_FORMS =
+  'partition_id must be 1-10 ASCII digits (e.g. 7) or shardId- followed by 1-10 digits (e.g. shardId-0000000007)'
+
+/** Returns the canonical `shardId-NNNNNNNNNN`, or undefined for anything not in the accepted forms. */
+export function canonicalPartitionId(input: unknown): string | undefined {
+  if (typeof input === 'number') {
+    if (!Number.isSafeInteger(input) || input < 0 || input > MAX_PARTITION) return undefined
+    return pad(String(input))
+  }
+  if (typeof input !== 'string') return undefined
+  if (DIGITS.test(input)) return pad(input)
+  const match = SHARD_ID.exec(input)
+  return match?.[1] === undefined ? undefined : pad(match[1])
+}
+
+/** The partition number of a canonical id (for ordering and logs). */
+export function partitionNumber(canonical: string): number {
+  return Number(canonical.slice('shardId-'.length))
+}
+
+function pad(digits: string): string {
+  // Strip leading zeros first so `0000000000007` style inputs cannot exceed 10 digits; the
+  // accepted forms are at most 10 digits anyway, so this only normalises `007` → `7`.
+  const trimmed = digits.replace(/^0+(?=[0-9])/, '')
+  return `shardId-${trimmed.padStart(10, '0')}`
+}
