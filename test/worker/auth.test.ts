@@ -1,0 +1,102 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { API_KEYS } from '../support/fixtures'
+import { problemOf, startGateway, type TestGateway } from '../support/gateway'
+
+const QUERY = { stream_name: 'orders', app_name: 'billing', partition_id: '1' }
+
+let gw: TestGateway
+beforeAll(async () => {
+  gw = await startGateway()
+})
+
+async function upstreamCalls(): Promise<number> {
+  const { counts } = await gw.emulator.calls()
+  return counts.iam_token + counts.delete_checkpoint + counts.describe_stream
+}
+
+describe('bearer authentication', () => {
+  it('answers a missing and a wrong key with the identical 401', async () => {
+    await gw.emulator.resetCalls()
+    const missing = await gw.reset(QUERY)
+    const wrong = await gw.reset(QUERY, 'gw_not_a_key_of_anyone_12345')
+    const otherScheme = await gw.reset(QUERY, undefined, { Authorization: `Basic ${btoa('a:b')}` })
+    for (const response of [missing, wrong, otherScheme]) {
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="dis-checkpoint-gateway"')
+    }
+    const bodies = await Promise.all([missing, wrong, otherScheme].map(problemOf))
+    const withoutIds = bodies.map(({ request_id, ...rest }) => rest)
+    expect(withoutIds[0]).toEqual({
+      type: 'https://dis-checkpoint-gateway.dev/problems/unauthenticated',
+      title: 'Unauthenticated',
+      status: 401,
+      detail: 'A valid API key is required',
+      code: 'unauthenticated',
+    })
+    expect(withoutIds[1]).toEqual(withoutIds[0])
+    expect(withoutIds[2]).toEqual(withoutIds[0])
+    expect(await upstreamCalls()).toBe(0)
+  })
+
+  it.each([
+    ['Bearer', 'no token'],
+    ['Bearer ', 'empty token'],
+    ['Bearer a b', 'two tokens'],
+    ['Bearer k\u00e9y', 'non-ASCII token'],
+    [`Bearer ${'k'.repeat(600)}`, 'oversized token'],
+  ])('answers a malformed bearer header (%s: %s) with a 400, never a 5xx', async (header) => {
+    await gw.emulator.resetCalls()
+    const response = await gw.reset(QUERY, undefined, { Authorization: header })
+    expect(response.status).toBe(400)
+    expect((await problemOf(response)).code).toBe('invalid_request')
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_request"')
+    expect(await upstreamCalls()).toBe(0)
+  })
+
+  it('accepts the scheme name in any case (RFC 7235 §2.1)', async () => {
+    const response = await gw.reset(QUERY, undefined, {
+      Authorization: `bearer ${API_KEYS.billing}`,
+    })
+    expect(response.status).toBe(200)
+  })
+
+  it('accepts both keys of a client during rotation', async () => {
+    expect((await gw.reset({ ...QUERY, app_name: 'audit' }, API_KEYS.ops)).status).toBe(200)
+    expect((await gw.reset({ ...QUERY, app_name: 'audit' }, API_KEYS.opsRotated)).status).toBe(200)
+  })
+
+  it('never takes a key from the query string', async () => {
+    await gw.emulator.resetCalls()
+    const response = await gw.reset({ ...QUERY, api_key: API_KEYS.billing })
+    expect(response.status).toBe(401)
+    expect(await upstreamCalls()).toBe(0)
+  })
+})
+
+describe('scopes (allow patterns)', () => {
+  it.each([
+    [API_KEYS.billing, 'orders', 'analytics'],
+    [API_KEYS.billing, 'big', 'billing'],
+    [API_KEYS.prefix, 'events', 'billing'],
+    [API_KEYS.prefix, 'orders', 'audit'],
+    [API_KEYS.nobody, 'orders', 'billing'],
+  ])('forbids %s on %s/%s with zero upstream calls', async (key, stream, app) => {
+    await gw.emulator.resetCalls()
+    const response = await gw.reset({ stream_name: stream, app_name: app, partition_id: '0' }, key)
+    expect(response.status).toBe(403)
+    const problem = await problemOf(response)
+    expect(problem.code).toBe('forbidden')
+    expect(problem.status).toBe(403)
+    expect(await upstreamCalls()).toBe(0)
+  })
+
+  it.each([
+    [API_KEYS.billing, 'orders', 'billing'],
+    [API_KEYS.billing, 'events', 'analytics'],
+    [API_KEYS.prefix, 'orders', 'billing'],
+    [API_KEYS.ops, 'mixed', 'audit'],
+  ])('allows %s on %s/%s', async (key, stream, app) => {
+    const response = await gw.reset({ stream_name: stream, app_name: app, partition_id: '0' }, key)
+    expect(response.status).toBe(200)
+  })
+})

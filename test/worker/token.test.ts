@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest'
+import { API_KEYS } from '../support/fixtures'
+import { problemOf, startGateway } from '../support/gateway'
+import { registerSecret, report } from '../support/log-capture'
+
+const QUERY = { stream_name: 'orders', app_name: 'billing', partition_id: '1' }
+
+describe('IAM token', () => {
+  it('sends the password identity scoped to the project id, with nocatalog=true', async () => {
+    const gw = await startGateway()
+    expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
+    const { requests } = await gw.emulator.calls()
+    const iam = requests.find((r) => r.route === 'iam_token')
+    expect(iam?.method).toBe('POST')
+    expect(iam?.path).toBe('/v3/auth/tokens')
+    expect(iam?.query).toEqual({ nocatalog: ['true'] })
+    expect(iam?.headers['content-type']).toMatch(/^application\/json/)
+    const del = requests.find((r) => r.route === 'delete_checkpoint')
+    expect(del?.headers['x-auth-token']).toMatch(/^MII/)
+  })
+
+  it('is fetched once and reused for sequential requests', async () => {
+    const gw = await startGateway()
+    for (let i = 0; i < 20; i++) expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
+    const { counts } = await gw.emulator.calls()
+    expect(counts.iam_token).toBe(1)
+    expect(counts.delete_checkpoint).toBe(20)
+  })
+
+  it('a burst of 50 concurrent cold requests all succeed with a bounded number of IAM calls', async () => {
+    const gw = await startGateway()
+    await gw.emulator.settings({ latency_ms: 20 })
+    await gw.emulator.addFault({ route: 'iam_token', delay_ms: 100 })
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => gw.reset(QUERY, API_KEYS.billing))
+    )
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200))
+    const { counts } = await gw.emulator.calls()
+    report(`cold burst of 50: ${counts.iam_token} IAM call(s)`)
+    expect(counts.iam_token).toBeLessThanOrEqual(2)
+    expect(counts.delete_checkpoint).toBe(50)
+  })
+
+  it('is refreshed from expires_at, not an assumed 24 h', async () => {
+    const gw = await startGateway()
+    await gw.emulator.settings({ token_ttl_seconds: 2 })
+    expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
+    expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
+    expect((await gw.emulator.calls()).counts.iam_token).toBe(1)
+    // Refresh ahead: at most half of a short lifetime is used.
+    await new Promise((resolve) => setTimeout(resolve, 1_100))
+    expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
+    expect((await gw.emulator.calls()).counts.iam_token).toBe(2)
+  })
+
+  it('a token DIS rejects is dropped, a new one fetched and the DELETE retried once', async () => {
+    const gw = await startGateway()
+    expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
+    await gw.emulator.revokeTokens()
+    await gw.emulator.resetCalls()
+    const response = await gw.reset(QUERY, API_KEYS.billing)
+    expect(response.status).toBe(200)
+    const { counts, requests } = await gw.emulator.calls()
+    expect(counts.iam_token).toBe(1)
+    expect(requests.filter((r) => r.route === 'delete_checkpoint').map((r) => r.status)).toEqual([
+      401, 204,
+    ])
+  })
+
+  it.each(['apigw', 'dis441'] as const)(
+    'a fresh token DIS keeps rejecting (%s) is a 502, without looping',
+    async (style) => {
+      const gw = await startGateway()
+      await gw.emulator.settings({ token_error_style: style })
+      await gw.emulator.addFault({
+        route: 'delete_checkpoint',
+        status: style === 'apigw' ? 401 : 441,
+        error_code: style === 'apigw' ? 'APIGW.0301' : 'DIS.4114',
+      })
+      const response = await gw.reset(QUERY, API_KEYS.billing)
+      expect(response.status).toBe(502)
+      const problem = await problemOf(response)
+      expect(problem.code).toBe('upstream_auth_failed')
+      expect(problem.upstream).toEqual({
+        status: style === 'apigw' ? 401 : 441,
+        error_code: style === 'apigw' ? 'APIGW.0301' : 'DIS.4114',
+      })
+      const { counts } = await gw.emulator.calls()
+      expect(counts.iam_token).toBe(2)
+      expect(counts.delete_checkpoint).toBe(2)
+    }
+  )
+
+  it('IAM refusing the password is a 502 upstream_auth_failed, one IAM call, no DELETE', async () => {
+    registerSecret('not-the-password')
+    const gw = await startGateway({ bindings: { IAM_PASSWORD: 'not-the-password' } })
+    const response = await gw.reset(QUERY, API_KEYS.billing)
+    expect(response.status).toBe(502)
+    const problem = await problemOf(response)
+    expect(problem.code).toBe('upstream_auth_failed')
+    expect(problem.upstream).toEqual({ status: 401, error_code: '401' })
+    // A second request inside the cooldown does not hit IAM again (account lock-out, DIS.4309).
+    expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(502)
+    const { counts } = await gw.emulator.calls()
+    expect(counts.iam_token).toBe(1)
+    expect(counts.delete_checkpoint).toBe(0)
+  })
+
+  it('IAM down is a 503 with Retry-After after a bounded number of tries', async () => {
+    const gw = await startGateway()
+    await gw.emulator.addFault({ route: 'iam_token', reset: true })
+    const response = await gw.reset(QUERY, API_KEYS.billing)
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toMatch(/^[0-9]+$/)
+    expect((await problemOf(response)).code).toBe('upstream_unavailable')
+    const { counts } = await gw.emulator.calls()
+    expect(counts.iam_token).toBe(2)
+    expect(counts.delete_checkpoint).toBe(0)
+  })
+
+  it('IAM throttling is a 503 carrying its Retry-After', async () => {
+    const gw = await startGateway()
+    await gw.emulator.addFault({
+      route: 'iam_token',
+      status: 429,
+      error_code: 'IAM.0012',
+      retry_after: '30',
+    })
+    const response = await gw.reset(QUERY, API_KEYS.billing)
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('30')
+    expect((await gw.emulator.calls()).counts.iam_token).toBe(1)
+  })
+
+  it('a 201 without a usable token caches nothing', async () => {
+    const gw = await startGateway()
+    await gw.emulator.addFault({
+      route: 'iam_token',
+      status: 201,
+      body: { token: { expires_at: '2099-01-01T00:00:00.000000Z' } },
+      times: 1,
+    })
+    const first = await gw.reset(QUERY, API_KEYS.billing)
+    expect(first.status).toBe(502)
+    expect((await problemOf(first)).code).toBe('upstream_error')
+    expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
+    const { counts } = await gw.emulator.calls()
+    expect(counts.iam_token).toBe(2)
+    expect(counts.delete_checkpoint).toBe(1)
+  })
+})
