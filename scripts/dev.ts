@@ -1,0 +1,112 @@
+/**
+ * `npm run dev`: the emulator (IAM + DIS) and the gateway under `wrangler dev`, wired together,
+ * then a curl that works. Nothing here talks to Huawei Cloud.
+ *
+ * - The emulator listens on 127.0.0.1:${EMULATOR_PORT:-8788}; the gateway on 127.0.0.1:${PORT:-8787}.
+ * - The gateway's upstream settings (endpoints, project, IAM user) are forced to the emulator's
+ *   demo world, so a real password in `.dev.vars` is never sent anywhere.
+ * - Clients: `GATEWAY_CLIENTS` from `.dev.vars` if you have one (e.g. made with `npm run keygen`),
+ *   otherwise a demo client `demo` with the key printed below, allowed on every stream/app.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { defaultSeed } from '../emulator/seed.ts'
+import { startEmulator } from '../emulator/server.ts'
+
+const GATEWAY_PORT = Number(process.env.PORT ?? 8787)
+const EMULATOR_PORT = Number(process.env.EMULATOR_PORT ?? 8788)
+const DEMO_KEY = 'demo-key-for-local-development-only'
+
+function devVarsDefine(name: string): boolean {
+  if (!existsSync('.dev.vars')) return false
+  return readFileSync('.dev.vars', 'utf8')
+    .split('\n')
+    .some((line) => line.trimStart().startsWith(`${name}=`))
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error('wrangler dev exited before the gateway was ready')
+    try {
+      const response = await fetch(`${url}/healthz`)
+      if (response.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error('the gateway did not become ready within 60 s')
+}
+
+const seed = defaultSeed()
+const emulator = await startEmulator({ port: EMULATOR_PORT, seed })
+const project = seed.projects[0]
+const user = seed.users[0]
+if (!project || !user) throw new Error('the emulator seed has no project or user')
+
+const useDemoClient = !devVarsDefine('GATEWAY_CLIENTS')
+const vars: Record<string, string> = {
+  DIS_ENDPOINT: emulator.url,
+  IAM_ENDPOINT: emulator.url,
+  DIS_PROJECT_ID: project.id,
+  IAM_DOMAIN_NAME: seed.domain.name,
+  IAM_USER_NAME: user.name,
+  IAM_PASSWORD: user.password,
+}
+if (useDemoClient) {
+  const hash = createHash('sha256').update(DEMO_KEY).digest('hex')
+  vars.GATEWAY_CLIENTS = JSON.stringify([{ id: 'demo', api_key_sha256: [hash], allow: ['*/*'] }])
+}
+
+const args = [
+  'wrangler',
+  'dev',
+  '--ip',
+  '127.0.0.1',
+  '--port',
+  String(GATEWAY_PORT),
+  '--show-interactive-dev-session=false',
+  ...Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
+]
+const wrangler = spawn('node_modules/.bin/wrangler', args.slice(1), {
+  stdio: ['ignore', 'inherit', 'inherit'],
+  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+  detached: true,
+})
+
+async function shutdown(code: number): Promise<never> {
+  // Kill the whole process group: killing only the npx wrapper leaves wrangler and workerd running.
+  try {
+    if (wrangler.pid) process.kill(-wrangler.pid, 'SIGTERM')
+  } catch {
+    // already gone
+  }
+  await emulator.close()
+  process.exit(code)
+}
+process.on('SIGINT', () => void shutdown(0))
+process.on('SIGTERM', () => void shutdown(0))
+wrangler.on('exit', (code) => void shutdown(code ?? 1))
+
+const gateway = `http://127.0.0.1:${GATEWAY_PORT}`
+try {
+  await waitForHealth(gateway, wrangler)
+} catch (error) {
+  console.error(String(error))
+  await shutdown(1)
+}
+
+const key = useDemoClient ? DEMO_KEY : '$API_KEY'
+console.log(`
+  emulator (IAM + DIS): ${emulator.url}   (counters: curl ${emulator.url}/__emulator/calls)
+  gateway:              ${gateway}
+  ${useDemoClient ? `demo client "demo", API key: ${DEMO_KEY}` : 'clients: GATEWAY_CLIENTS from .dev.vars (use your own key as $API_KEY)'}
+
+  Reset partition 7 of app "billing" on stream "events":
+
+    curl -i -X DELETE -H "Authorization: Bearer ${key}" \\
+      "${gateway}/v1/checkpoints?stream_name=events&app_name=billing&partition_id=7"
+
+  Ctrl-C stops both.
+`)
