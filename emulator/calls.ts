@@ -1,0 +1,78 @@
+// Call counters, the request log and in-flight tracking. The gateway's tests assert on upstream
+// call *counts* (RELIABILITY §5 item 3), so every non-control request is recorded.
+import type { CallRecord, CallRoute, CallsReport, RouteName } from './types.ts'
+
+const DIS_ROUTES: ReadonlySet<CallRoute> = new Set<RouteName>([
+  'delete_checkpoint',
+  'commit_checkpoint',
+  'show_checkpoint',
+  'describe_stream',
+])
+
+export interface Call {
+  record: CallRecord
+  /** In-flight tracking covers DIS routes only (concurrency limits concern DIS calls). */
+  tracked: boolean
+  done: boolean
+}
+
+function zeroCounts(): Record<CallRoute, number> {
+  return {
+    iam_token: 0,
+    delete_checkpoint: 0,
+    commit_checkpoint: 0,
+    show_checkpoint: 0,
+    describe_stream: 0,
+    other: 0,
+  }
+}
+
+export class CallLog {
+  #counts = zeroCounts()
+  #requests: CallRecord[] = []
+  #inFlight = 0
+  #peak = 0
+
+  start(fields: Omit<CallRecord, 'status' | 'fault' | 'started_at' | 'ended_at'>): Call {
+    const record: CallRecord = {
+      ...fields,
+      status: null,
+      fault: false,
+      started_at: Date.now(),
+      ended_at: null,
+    }
+    this.#counts[record.route]++
+    this.#requests.push(record)
+    const tracked = DIS_ROUTES.has(record.route)
+    if (tracked) {
+      this.#inFlight++
+      this.#peak = Math.max(this.#peak, this.#inFlight)
+    }
+    return { record, tracked, done: false }
+  }
+
+  /** Idempotent: the first call wins (a response sent, or the socket gone without one). */
+  finish(call: Call, status: number | null): void {
+    if (call.done) return
+    call.done = true
+    call.record.status = status
+    call.record.ended_at = Date.now()
+    if (call.tracked) this.#inFlight--
+  }
+
+  report(): CallsReport {
+    return {
+      counts: { ...this.#counts },
+      requests: this.#requests.map((r) => ({ ...r })),
+      in_flight: this.#inFlight,
+      peak_in_flight: this.#peak,
+    }
+  }
+
+  /** Clears counters, the log and the peak; requests still in flight keep being tracked. */
+  reset(): void {
+    this.#counts = zeroCounts()
+    this.#requests = []
+    this.#peak = this.#inFlight
+  }
+}

@@ -1,0 +1,65 @@
+// Typed client of the control API. Only `fetch`: usable from Node and from inside workerd.
+import type { CallsReport, CheckpointRecord, EmulatorSettings, FaultRule, Seed } from './types.ts'
+
+export type {
+  CallRecord,
+  CallsReport,
+  CheckpointRecord,
+  EmulatorSettings,
+  FaultRule,
+  Seed,
+} from './types.ts'
+
+export interface EmulatorClient {
+  url: string
+  reset(): Promise<void>
+  calls(): Promise<CallsReport>
+  resetCalls(): Promise<void>
+  setFaults(rules: FaultRule[]): Promise<void>
+  addFault(rule: FaultRule): Promise<void>
+  clearFaults(): Promise<void>
+  /** Merges `patch` (pass `{}` to read) and returns the full settings. */
+  settings(patch: Partial<EmulatorSettings>): Promise<EmulatorSettings>
+  revokeTokens(): Promise<void>
+  tokens(): Promise<string[]>
+  checkpoints(): Promise<CheckpointRecord[]>
+  /** Starts an independent instance; returns a client for it. */
+  spawn(seed?: Seed): Promise<EmulatorClient>
+  /** Closes a spawned instance. */
+  shutdown(): Promise<void>
+}
+
+export function emulatorClient(url: string): EmulatorClient {
+  const base = url.replace(/\/+$/, '')
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${base}/__emulator${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await res.text()
+    if (!res.ok) throw new Error(`emulator ${method} ${path} → ${res.status}: ${text}`)
+    return (text === '' ? undefined : JSON.parse(text)) as T
+  }
+  const done = async (p: Promise<unknown>) => {
+    await p
+  }
+  return {
+    url: base,
+    reset: () => done(call('POST', '/reset')),
+    calls: () => call<CallsReport>('GET', '/calls'),
+    resetCalls: () => done(call('POST', '/calls/reset')),
+    setFaults: (rules) => done(call('PUT', '/faults', { rules })),
+    addFault: (rule) => done(call('POST', '/faults', rule)),
+    clearFaults: () => done(call('DELETE', '/faults')),
+    settings: (patch) => call<EmulatorSettings>('POST', '/settings', patch),
+    revokeTokens: () => done(call('POST', '/tokens/revoke')),
+    tokens: async () => (await call<{ tokens: string[] }>('GET', '/tokens')).tokens,
+    checkpoints: () => call<CheckpointRecord[]>('GET', '/checkpoints'),
+    spawn: async (seed) => {
+      const { url: child } = await call<{ url: string }>('POST', '/spawn', seed ? { seed } : {})
+      return emulatorClient(child)
+    },
+    shutdown: () => done(call('POST', '/shutdown')),
+  }
+}

@@ -1,0 +1,142 @@
+// DIS checkpoint APIs: Delete (§1.1, T5–T10), Commit (§1.2) and Show (§1.3, T15).
+// Validation order: required params → checkpoint_type → partition id syntax → stream → app →
+// partition existence/expiry (syntax before lookups, as in T10's `abc` on an existing stream).
+import {
+  checkApp,
+  checkCheckpointType,
+  type DisRequest,
+  disError,
+  findPartition,
+  findStream,
+  isReply,
+  parsePartitionParam,
+  requireParam,
+} from './dis-common.ts'
+import { parseJson, type Reply } from './http-util.ts'
+import type { Instance } from './instance.ts'
+import { checkpointKey, type Partition, type Stream } from './state.ts'
+
+const NO_CONTENT: Reply = { status: 204 }
+const NOT_COMMITTED = 'DIS.4375' // "The app does not commit checkpoint"
+
+interface Target {
+  stream: Stream
+  app: string
+  partition: Partition | undefined
+}
+
+function resolve(
+  inst: Instance,
+  projectId: string,
+  p: Partial<Record<'stream_name' | 'app_name' | 'checkpoint_type' | 'partition_id', string>>,
+  partitionRequired: boolean
+): Target | Reply {
+  const missing =
+    requireParam(inst, 'stream_name', p.stream_name) ?? requireParam(inst, 'app_name', p.app_name)
+  if (missing) return missing
+  const typeError = checkCheckpointType(inst, p.checkpoint_type)
+  if (typeError) return typeError
+  const n = parsePartitionParam(inst, p.partition_id)
+  if (isReply(n)) return n
+  if (n === undefined && partitionRequired) return disError(inst, 'DIS.4201', ['null'])
+  const stream = findStream(inst, projectId, p.stream_name ?? '')
+  if (isReply(stream)) return stream
+  const app = p.app_name ?? ''
+  const appError = checkApp(inst, app)
+  if (appError) return appError
+  if (n === undefined) return { stream, app, partition: undefined }
+  const partition = findPartition(inst, stream, n)
+  return isReply(partition) ? partition : { stream, app, partition }
+}
+
+function queryParams(q: URLSearchParams) {
+  const get = (k: string) => q.get(k) ?? undefined
+  return {
+    stream_name: get('stream_name'),
+    app_name: get('app_name'),
+    checkpoint_type: get('checkpoint_type'),
+    partition_id: get('partition_id'),
+  }
+}
+
+/** DELETE /v2/{project_id}/checkpoints → 204, empty body. */
+export function deleteCheckpoint(inst: Instance, r: DisRequest): Reply {
+  const p = queryParams(r.query)
+  // T7 ⚠: omitting partition_id is undocumented → setting delete_without_partition
+  if (p.partition_id === undefined && inst.settings.delete_without_partition === 'reject') {
+    const missing = requireParam(inst, 'stream_name', p.stream_name)
+    return missing ?? disError(inst, 'DIS.4201', ['null'])
+  }
+  const t = resolve(inst, r.projectId, p, false)
+  if (isReply(t)) return t
+  const { checkpoints } = inst.world
+  let deleted = 0
+  const numbers = t.partition ? [t.partition.number] : t.stream.partitions.map((x) => x.number)
+  for (const n of numbers) {
+    if (checkpoints.delete(checkpointKey(t.stream.name, t.app, n))) deleted++
+  }
+  // §1.1 [U]: deleting nothing is either idempotent or DIS.4375 (setting delete_missing_checkpoint)
+  if (deleted === 0 && inst.settings.delete_missing_checkpoint === 'error') {
+    return disError(inst, NOT_COMMITTED)
+  }
+  return NO_CONTENT
+}
+
+/** GET /v2/{project_id}/checkpoints → 200 {sequence_number, metadata} (T15). */
+export function showCheckpoint(inst: Instance, r: DisRequest): Reply {
+  const t = resolve(inst, r.projectId, queryParams(r.query), true)
+  if (isReply(t) || !t.partition) return isReply(t) ? t : disError(inst, 'DIS.4201', ['null'])
+  const cp = inst.world.checkpoints.get(checkpointKey(t.stream.name, t.app, t.partition.number))
+  if (cp)
+    return { status: 200, body: { sequence_number: cp.sequence_number, metadata: cp.metadata } }
+  // §1.3 [U]: nothing committed → setting show_missing_checkpoint
+  return inst.settings.show_missing_checkpoint === 'error'
+    ? disError(inst, NOT_COMMITTED)
+    : { status: 200, body: {} }
+}
+
+/** Strings as documented; integers are tolerated as a JSON binder would coerce them. */
+function field(body: Record<string, unknown>, key: string): string | undefined | null {
+  const v = body[key]
+  if (v === undefined || v === null) return undefined
+  if (typeof v === 'string') return v
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v)
+  return null
+}
+
+/** POST /v2/{project_id}/checkpoints → 201, empty body (§1.2, T15). */
+export function commitCheckpoint(inst: Instance, r: DisRequest): Reply {
+  if (r.body.trim() === '') return disError(inst, 'DIS.4202')
+  const parsed = parseJson(r.body)
+  const body = parsed.ok ? parsed.value : undefined
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return disError(inst, 'DIS.4300', ['request body is not a JSON object'])
+  }
+  const o = body as Record<string, unknown>
+  const keys = ['stream_name', 'app_name', 'checkpoint_type', 'partition_id', 'sequence_number']
+  const values: Record<string, string | undefined> = {}
+  for (const key of [...keys, 'metadata']) {
+    const v = field(o, key)
+    if (v === null) return disError(inst, 'DIS.4300', [`${key} must be a string`])
+    values[key] = v
+  }
+  const t = resolve(inst, r.projectId, values, true)
+  if (isReply(t)) return t
+  if (!t.partition) return disError(inst, 'DIS.4201', ['null'])
+  const seq = values.sequence_number
+  if (seq === undefined || seq === '')
+    return disError(inst, 'DIS.4200', ['sequence_number is required'])
+  if (!/^\d+$/.test(seq)) return disError(inst, 'DIS.4216', [seq])
+  const metadata = values.metadata ?? ''
+  if (metadata.length > 1000) return disError(inst, 'DIS.4200', ['metadata is longer than 1000'])
+  // §1.2: sequence_number must be within the partition's valid range, else DIS.4224
+  const { seq_low, seq_high } = t.partition
+  if (BigInt(seq) < BigInt(seq_low) || BigInt(seq) > BigInt(seq_high)) {
+    return disError(inst, 'DIS.4224', [seq])
+  }
+  inst.world.checkpoints.set(checkpointKey(t.stream.name, t.app, t.partition.number), {
+    sequence_number: seq,
+    metadata,
+  })
+  return { status: 201 }
+}

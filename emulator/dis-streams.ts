@@ -1,0 +1,64 @@
+// DescribeStream `GET /v2/{project_id}/streams/{stream_name}` (upstream-facts §1.4, T14).
+import {
+  type DisRequest,
+  disError,
+  findStream,
+  isReply,
+  parsePartitionParam,
+} from './dis-common.ts'
+import type { Reply } from './http-util.ts'
+import type { Instance } from './instance.ts'
+import { canonicalPartitionId } from './partition-id.ts'
+
+const DEFAULT_LIMIT = 100
+const MAX_LIMIT = 1000
+
+export function describeStream(inst: Instance, r: DisRequest): Reply {
+  const limitRaw = r.query.get('limit_partitions')
+  let limit = DEFAULT_LIMIT
+  if (limitRaw !== null) {
+    limit = /^\d+$/.test(limitRaw) ? Number(limitRaw) : Number.NaN
+    if (!(limit >= 1 && limit <= MAX_LIMIT)) {
+      return disError(inst, 'DIS.4200', [`limit_partitions must be in [1, ${MAX_LIMIT}]`])
+    }
+  }
+  // `start_partitionId` (camel-case I) is exclusive: the list starts after it (§1.4, JDIS comment).
+  const start = parsePartitionParam(inst, r.query.get('start_partitionId') || undefined)
+  if (isReply(start)) return start
+  const stream = findStream(inst, r.projectId, r.pathStream ?? '')
+  if (isReply(stream)) return stream
+
+  // max_page_size: forces short pages whatever the client asked, to exercise paging loops.
+  const pageSize = Math.min(limit, inst.settings.max_page_size ?? limit)
+  const from = start === undefined ? 0 : start + 1
+  const page = stream.partitions.slice(from, from + pageSize)
+  const all = stream.partitions
+  // Key order as in T14.
+  return {
+    status: 200,
+    body: {
+      stream_id: stream.stream_id,
+      stream_name: stream.name,
+      create_time: stream.create_time,
+      last_modified_time: stream.last_modified_time,
+      retention_period: stream.retention_period,
+      status: stream.status,
+      stream_type: stream.stream_type,
+      data_type: stream.data_type,
+      writable_partition_count: all.filter((p) => p.status === 'ACTIVE').length,
+      readable_partition_count: all.filter((p) => p.status === 'ACTIVE' || p.status === 'DELETED')
+        .length,
+      tags: [],
+      auto_scale_enabled: false,
+      auto_scale_min_partition_count: 0,
+      auto_scale_max_partition_count: 0,
+      partitions: page.map((p) => ({
+        status: p.status,
+        partition_id: canonicalPartitionId(p.number),
+        hash_range: p.hash_range,
+        sequence_number_range: `[${p.seq_low} : ${p.seq_high}]`,
+      })),
+      has_more_partitions: from + page.length < all.length,
+    },
+  }
+}

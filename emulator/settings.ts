@@ -1,0 +1,59 @@
+// Switchable behaviours: every place where upstream-facts.md leaves the real behaviour open ([U]/⚠).
+import type { EmulatorSettings } from './types.ts'
+
+export const DEFAULT_SETTINGS: Readonly<EmulatorSettings> = Object.freeze({
+  error_shape: 'sdk', // §2.1: what Huawei's own SDKs parse ({errorCode,message})
+  token_error_style: 'apigw', // T11: APIGW.0301 / 401
+  token_ttl_seconds: 86400, // §4: 24 h
+  checkpoint_type_required: true, // §1.1: required in current docs
+  partition_id_forms: 'documented', // §1.1 two documented forms
+  delete_without_partition: 'all', // T7 ⚠
+  delete_missing_checkpoint: 'ok', // §1.1 [U]: idempotent
+  show_missing_checkpoint: 'empty', // §1.3 [U]
+  max_page_size: null,
+  latency_ms: 0,
+})
+
+export function defaultSettings(): EmulatorSettings {
+  return { ...DEFAULT_SETTINGS }
+}
+
+type Check = (v: unknown) => boolean
+
+const oneOf =
+  (...values: unknown[]): Check =>
+  (v) =>
+    values.includes(v)
+const nonNegativeInt: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0
+const positiveIntOrNull: Check = (v) => v === null || (Number.isSafeInteger(v) && (v as number) > 0)
+
+const CHECKS: Record<keyof EmulatorSettings, Check> = {
+  error_shape: oneOf('sdk', 'doc'),
+  token_error_style: oneOf('apigw', 'dis441'),
+  token_ttl_seconds: nonNegativeInt,
+  checkpoint_type_required: oneOf(true, false),
+  partition_id_forms: oneOf('documented', 'lenient'),
+  delete_without_partition: oneOf('all', 'reject'),
+  delete_missing_checkpoint: oneOf('ok', 'error'),
+  show_missing_checkpoint: oneOf('empty', 'error'),
+  max_page_size: positiveIntOrNull,
+  latency_ms: nonNegativeInt,
+}
+
+/** Validates a partial settings object; returns the names of unknown keys and bad values. */
+export function validateSettingsPatch(patch: unknown): {
+  ok: Partial<EmulatorSettings>
+  invalid: string[]
+} {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    return { ok: {}, invalid: ['<body must be a JSON object>'] }
+  }
+  const invalid: string[] = []
+  const ok: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(patch)) {
+    const check = (CHECKS as Record<string, Check | undefined>)[key]
+    if (!check?.(value)) invalid.push(key)
+    else ok[key] = value
+  }
+  return { ok: ok as Partial<EmulatorSettings>, invalid }
+}

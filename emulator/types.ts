@@ -1,0 +1,116 @@
+// Public types of the emulator. No `node:` imports here: workerd test code imports this module.
+
+/** The upstream operations the emulator knows (used in fault rules and call counters). */
+export type RouteName =
+  | 'iam_token'
+  | 'delete_checkpoint'
+  | 'commit_checkpoint'
+  | 'show_checkpoint'
+  | 'describe_stream'
+
+/** A received request is one of the known routes, or `other` (answered 404 APIGW.0101). */
+export type CallRoute = RouteName | 'other'
+
+export type PartitionStatus = 'CREATING' | 'ACTIVE' | 'DELETED' | 'EXPIRED'
+
+export interface FaultRule {
+  route: RouteName | 'any'
+  /** Only requests whose partition_id refers to this partition NUMBER ('2' ≡ 'shardId-0000000002'). */
+  partition_id?: string
+  stream_name?: string
+  /** Apply to N matching requests, then the rule is spent (default: unlimited). */
+  times?: number
+  /** Let the first N matching requests through unaffected first. */
+  skip?: number
+  delay_ms?: number
+  status?: number
+  error_code?: string
+  body?: unknown
+  headers?: Record<string, string>
+  retry_after?: string
+  hang?: boolean
+  reset?: boolean
+  redirect_to?: string
+  garbage_body?: boolean
+}
+
+export interface EmulatorSettings {
+  error_shape: 'sdk' | 'doc'
+  token_error_style: 'apigw' | 'dis441'
+  token_ttl_seconds: number
+  checkpoint_type_required: boolean
+  partition_id_forms: 'documented' | 'lenient'
+  delete_without_partition: 'all' | 'reject'
+  delete_missing_checkpoint: 'ok' | 'error'
+  show_missing_checkpoint: 'empty' | 'error'
+  max_page_size: number | null
+  latency_ms: number
+}
+
+export interface CallRecord {
+  route: CallRoute
+  method: string
+  path: string
+  query: Record<string, string[]>
+  /** All received headers, lower-cased names (repeated headers joined with ', '). */
+  headers: Record<string, string>
+  /** null when no response was sent (hang, reset, client gone first). */
+  status: number | null
+  fault: boolean
+  started_at: number
+  ended_at: number | null
+}
+
+export interface CallsReport {
+  counts: Record<CallRoute, number>
+  requests: CallRecord[]
+  in_flight: number
+  peak_in_flight: number
+}
+
+export interface CheckpointRecord {
+  stream_name: string
+  app_name: string
+  /** Canonical form `shardId-%010d` (seeds may use any documented form). */
+  partition_id: string
+  sequence_number: string
+  metadata: string
+}
+
+export interface SeedPartition {
+  status: PartitionStatus
+  /** Inclusive valid sequence numbers; default [0, 100]. */
+  sequence_number_range?: [number, number]
+  /** Default: the 0..2^63-1 key space split evenly. */
+  hash_range?: string
+}
+
+export interface SeedStream {
+  name: string
+  /** A number is shorthand for that many ACTIVE partitions. */
+  partitions: number | SeedPartition[]
+  stream_id?: string
+  status?: 'CREATING' | 'RUNNING' | 'TERMINATING' | 'FROZEN'
+  stream_type?: 'COMMON' | 'ADVANCED'
+  data_type?: 'BLOB' | 'JSON' | 'CSV'
+  retention_period?: number
+  create_time?: number
+  last_modified_time?: number
+}
+
+export interface SeedUser {
+  id: string
+  name: string
+  password: string
+}
+
+export interface Seed {
+  domain: { id: string; name: string }
+  /** The first project owns the streams; other projects exist (tokens can be scoped to them) but are empty. */
+  projects: Array<{ id: string; name: string }>
+  users: SeedUser[]
+  streams: SeedStream[]
+  /** Consumer apps; project-level, usable with every stream. */
+  apps: string[]
+  checkpoints: CheckpointRecord[]
+}
