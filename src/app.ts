@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { createMiddleware } from 'hono/factory'
 import { requestId } from 'hono/request-id'
 import type { AppEnv } from './env'
 import { AppError } from './errors/app-error'
@@ -7,10 +8,12 @@ import { loadRuntime } from './middleware/load-runtime'
 import { requestContext } from './middleware/request-context'
 import { checkpointRoutes } from './routes/checkpoints'
 import { healthRoutes } from './routes/health'
+import { hookRoutes } from './routes/hooks'
 import { createRuntimeStore } from './runtime'
 import type { UpstreamDeps } from './upstream/context'
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './upstream/retry-policy'
 import { createTokenCache } from './upstream/token-cache'
+import { createReplayCache } from './webhooks/replay-cache'
 
 export interface AppOptions {
   /** Overrides of the retry timing (tests use short timeouts). */
@@ -24,7 +27,15 @@ export interface AppOptions {
 const ROUTES: Record<string, string[]> = {
   '/healthz': ['GET', 'HEAD'],
   '/v1/checkpoints': ['DELETE'],
+  '/v1/hooks/:client_id': ['POST'],
 }
+
+/** Names the route in the log line (the pattern, never the caller's path). */
+const routeName = (name: string) =>
+  createMiddleware<AppEnv>(async function routeName(c, next) {
+    c.get('log').route = name
+    await next()
+  })
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -53,12 +64,12 @@ export function createApp(options: AppOptions = {}) {
   app.use(requestId({ limitLength: 128 }))
   app.use(requestContext(deps.now))
   app.route('/healthz', healthRoutes(runtimeFor))
-  app.use('/v1/checkpoints', loadRuntime(runtimeFor))
-  app.use('/v1/checkpoints', async (c, next) => {
-    c.get('log').route = 'DELETE /v1/checkpoints'
-    await next()
-  })
+  const replays = createReplayCache({ now: deps.now })
+
+  app.use('/v1/checkpoints', routeName('DELETE /v1/checkpoints'), loadRuntime(runtimeFor))
   app.route('/v1/checkpoints', checkpointRoutes(deps))
+  app.use('/v1/hooks/:client_id', routeName('POST /v1/hooks/{client_id}'), loadRuntime(runtimeFor))
+  app.route('/v1/hooks', hookRoutes(deps, replays))
 
   for (const [path, methods] of Object.entries(ROUTES)) {
     app.all(path, (c) => {

@@ -2,6 +2,7 @@ import { compileAllowRule } from '../auth/allow'
 import { hexToBytes } from '../auth/bytes'
 import { APP_NAME, STREAM_NAME } from '../validation/names'
 import { canonicalPartitionId } from '../validation/partition-id'
+import { githubKey, MIN_SECRET_BYTES, standardWebhooksKey } from '../webhooks/secrets'
 import { defaultDisEndpoint, defaultIamEndpoint, parseEndpoint } from './endpoints'
 import { ClientsSchema, EnvSchema, type RawClient } from './schema'
 import type { CheckpointTarget, ClientConfig, GatewayConfig } from './types'
@@ -80,7 +81,8 @@ function parseClients(raw: string, reasons: string[]): ClientConfig[] | undefine
     const target = raw.target
       ? parseTarget(raw.target, `GATEWAY_CLIENTS[${index}].target`, reasons)
       : undefined
-    clients.push(toClient(raw, target))
+    const keys = webhookKeys(raw, `GATEWAY_CLIENTS[${index}].webhook_secrets`, reasons)
+    clients.push(toClient(raw, target, keys))
   }
   return reasons.length > 0 ? undefined : clients
 }
@@ -98,11 +100,32 @@ function parseTarget(
   return { stream_name: raw.stream_name, app_name: raw.app_name, partition_id: partition }
 }
 
-function toClient(raw: RawClient, target: CheckpointTarget | undefined): ClientConfig {
+function webhookKeys(raw: RawClient, where: string, reasons: string[]): Uint8Array[] {
+  const scheme = raw.signature ?? 'standard-webhooks'
+  const decode = scheme === 'github' ? githubKey : standardWebhooksKey
+  return (raw.webhook_secrets ?? []).flatMap((secret, i) => {
+    const key = decode(secret)
+    if (!key) {
+      reasons.push(
+        scheme === 'github'
+          ? `${where}[${i}] must not be empty`
+          : `${where}[${i}] must be whsec_ followed by base64 of at least ${MIN_SECRET_BYTES} bytes`
+      )
+      return []
+    }
+    return [key]
+  })
+}
+
+function toClient(
+  raw: RawClient,
+  target: CheckpointTarget | undefined,
+  webhookKeys: Uint8Array[]
+): ClientConfig {
   return {
     id: raw.id,
     apiKeyHashes: (raw.api_key_sha256 ?? []).map(hexToBytes),
-    webhookSecrets: raw.webhook_secrets ?? [],
+    webhookKeys,
     signature: raw.signature ?? 'standard-webhooks',
     target,
     allow: raw.allow.map(compileAllowRule),

@@ -11,8 +11,8 @@ export interface ClientConfig {
   id: string
   /** SHA-256 digests (32 bytes each) of the accepted API keys; the keys are never stored. */
   apiKeyHashes: Uint8Array[]
-  /** Raw webhook secrets as configured (`whsec_…` or GitHub text secrets). */
-  webhookSecrets: string[]
+  /** HMAC keys decoded from `webhook_secrets` (the secrets themselves are not kept). */
+  webhookKeys: Uint8Array[]
   signature: 'standard-webhooks' | 'github'
   target: CheckpointTarget | undefined
   allow: AllowRule[]

@@ -20,6 +20,10 @@ export interface RequestLog {
   iam_calls: number
   token: 'cache' | 'fetch' | 'shared' | 'none'
   duration_ms: number
+  /** Webhook delivery id (`webhook-id` / `X-GitHub-Delivery`), once verified. */
+  delivery_id?: string
+  /** The delivery was a replay, answered from memory without an upstream call. */
+  replayed?: boolean
   /** Internal reason of a failure (never sent to the caller; never holds a secret). */
   reason?: string
   /** Names of fields that failed validation, with a truncated, escaped copy of the value. */

@@ -10,14 +10,14 @@ import { canonicalPartitionId, PARTITION_ID_FORMS } from './partition-id'
  * Strict object: an unknown parameter (`partiton_id`) is a 400, never silently dropped. A
  * repeated query parameter arrives as an array and fails the string check (parameter pollution).
  */
-const once = (what: string) => (issue: { input?: unknown }) =>
+export const once = (what: string) => (issue: { input?: unknown }) =>
   issue.input === undefined
     ? `${what} is required`
     : Array.isArray(issue.input)
       ? `${what} must be given only once`
       : `${what} must be a string`
 
-const name = (what: string, pattern: RegExp, rule: string) =>
+export const name = (what: string, pattern: RegExp, rule: string) =>
   z.string({ error: once(what) }).check(z.regex(pattern, { error: rule }))
 
 export const partitionIdField = z

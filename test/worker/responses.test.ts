@@ -15,7 +15,8 @@ describe('routing', () => {
     '/v1/checkpoint',
     '/v2/checkpoints',
     '/v1/checkpoints/extra',
-    '/v1/hooks/ci',
+    '/v1/hooks',
+    '/v1/hooks/ci/extra',
   ])('answers the unknown path %s with a 404 problem', async (path) => {
     const response = await gw.request(path, { method: 'DELETE' })
     expect(response.status).toBe(404)
@@ -30,6 +31,7 @@ describe('routing', () => {
     ['/v1/checkpoints', 'GET', 'DELETE'],
     ['/v1/checkpoints', 'POST', 'DELETE'],
     ['/v1/checkpoints', 'PUT', 'DELETE'],
+    ['/v1/hooks/ci', 'DELETE', 'POST'],
     ['/healthz', 'POST', 'GET, HEAD'],
     ['/healthz', 'DELETE', 'GET, HEAD'],
   ])('answers %s with %s as a 405 problem with Allow', async (path, method, allow) => {

@@ -114,7 +114,7 @@ describe('parseConfig', () => {
     const clients = [
       {
         id: 'ci',
-        webhook_secrets: ['s'],
+        webhook_secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
         allow: ['orders/*'],
         target: { stream_name: 'orders', app_name: 'billing', partition_id: 7 },
       },
