@@ -17,6 +17,8 @@ import { startEmulator } from '../emulator/server.ts'
 const GATEWAY_PORT = Number(process.env.PORT ?? 8787)
 const EMULATOR_PORT = Number(process.env.EMULATOR_PORT ?? 8788)
 const DEMO_KEY = 'demo-key-for-local-development-only'
+/** base64 of "demo-webhook-secret-local-only!!" (32 bytes). */
+const DEMO_WEBHOOK_SECRET = 'whsec_ZGVtby13ZWJob29rLXNlY3JldC1sb2NhbC1vbmx5ISE='
 
 function devVarsDefine(name: string): boolean {
   if (!existsSync('.dev.vars')) return false
@@ -56,7 +58,10 @@ const vars: Record<string, string> = {
 }
 if (useDemoClient) {
   const hash = createHash('sha256').update(DEMO_KEY).digest('hex')
-  vars.GATEWAY_CLIENTS = JSON.stringify([{ id: 'demo', api_key_sha256: [hash], allow: ['*/*'] }])
+  vars.GATEWAY_CLIENTS = JSON.stringify([
+    { id: 'demo', api_key_sha256: [hash], allow: ['*/*'] },
+    { id: 'demo-hook', webhook_secrets: [DEMO_WEBHOOK_SECRET], allow: ['*/*'] },
+  ])
 }
 
 const args = [
@@ -101,12 +106,21 @@ const key = useDemoClient ? DEMO_KEY : '$API_KEY'
 console.log(`
   emulator (IAM + DIS): ${emulator.url}   (counters: curl ${emulator.url}/__emulator/calls)
   gateway:              ${gateway}
-  ${useDemoClient ? `demo client "demo", API key: ${DEMO_KEY}` : 'clients: GATEWAY_CLIENTS from .dev.vars (use your own key as $API_KEY)'}
+  ${useDemoClient ? `demo clients: "demo" (API key ${DEMO_KEY}), "demo-hook" (webhooks)` : 'clients: GATEWAY_CLIENTS from .dev.vars (use your own key as $API_KEY)'}
 
   Reset partition 7 of app "billing" on stream "events":
 
     curl -i -X DELETE -H "Authorization: Bearer ${key}" \\
       "${gateway}/v1/checkpoints?stream_name=events&app_name=billing&partition_id=7"
 
-  Ctrl-C stops both.
+${
+  useDemoClient
+    ? `  Or as a webhook sender (Standard Webhooks signature, client "demo-hook"):
+
+    npm run send-webhook -- --url ${gateway} --client demo-hook \\
+      --secret ${DEMO_WEBHOOK_SECRET} --stream orders --app billing --partition 2
+
+`
+    : ''
+}  Ctrl-C stops both.
 `)
