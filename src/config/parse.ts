@@ -1,11 +1,14 @@
 import { compileAllowRule } from '../auth/allow'
 import { hexToBytes } from '../auth/bytes'
 import { APP_NAME, STREAM_NAME } from '../validation/names'
-import { canonicalPartitionId } from '../validation/partition-id'
+import { partitionSelector } from '../validation/partition-id'
 import { githubKey, MIN_SECRET_BYTES, standardWebhooksKey } from '../webhooks/secrets'
 import { defaultDisEndpoint, defaultIamEndpoint, parseEndpoint } from './endpoints'
 import { ClientsSchema, EnvSchema, type RawClient } from './schema'
 import type { CheckpointTarget, ClientConfig, GatewayConfig } from './types'
+
+/** Workers Free plan subrequest limit per invocation (RELIABILITY §2); Paid is 10 000. */
+export const FREE_PLAN_SUBREQUESTS = 50
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; reasons: string[] }
 
@@ -53,6 +56,9 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       iamPassword: vars.IAM_PASSWORD,
       disEndpoint: dis.origin,
       iamEndpoint: iam.origin,
+      subrequestLimit: vars.WORKERS_SUBREQUEST_LIMIT
+        ? Number(vars.WORKERS_SUBREQUEST_LIMIT)
+        : FREE_PLAN_SUBREQUESTS,
       clients,
       clientsById: new Map(clients.map((client) => [client.id, client])),
     },
@@ -92,7 +98,7 @@ function parseTarget(
   where: string,
   reasons: string[]
 ): CheckpointTarget | undefined {
-  const partition = canonicalPartitionId(raw.partition_id)
+  const partition = partitionSelector(raw.partition_id)
   if (!STREAM_NAME.test(raw.stream_name)) reasons.push(`${where}.stream_name has an invalid format`)
   if (!APP_NAME.test(raw.app_name)) reasons.push(`${where}.app_name has an invalid format`)
   if (!partition) reasons.push(`${where}.partition_id has an invalid format`)

@@ -32,6 +32,13 @@ export const EnvSchema = z.object({
   GATEWAY_CLIENTS: required('GATEWAY_CLIENTS'),
   DIS_ENDPOINT: z.optional(z.string()),
   IAM_ENDPOINT: z.optional(z.string()),
+  WORKERS_SUBREQUEST_LIMIT: z.optional(
+    z.string().check(
+      z.regex(/^([0-9]{2,6})?$/, {
+        error: 'WORKERS_SUBREQUEST_LIMIT must be a whole number from 10',
+      })
+    )
+  ),
 })
 
 const TargetSchema = z.strictObject({

@@ -3,7 +3,7 @@ import type { AllowRule } from '../auth/allow'
 export interface CheckpointTarget {
   stream_name: string
   app_name: string
-  /** Canonical `shardId-NNNNNNNNNN`. */
+  /** Canonical `shardId-NNNNNNNNNN`, or `all`. */
   partition_id: string
 }
 
@@ -28,6 +28,12 @@ export interface GatewayConfig {
   /** Origins without a trailing slash. */
   disEndpoint: string
   iamEndpoint: string
+  /**
+   * Subrequests one invocation may make: the Workers platform limit of the account's plan
+   * (Free 50, Paid 10 000). Bounds `partition_id=all` and retries so we answer a clear problem
+   * instead of hitting the platform's "Too many subrequests".
+   */
+  subrequestLimit: number
   clients: ClientConfig[]
   clientsById: Map<string, ClientConfig>
 }

@@ -20,6 +20,8 @@ export interface RequestLog {
   iam_calls: number
   token: 'cache' | 'fetch' | 'shared' | 'none'
   duration_ms: number
+  /** The caller asked for a dry run: nothing was deleted. */
+  dry_run?: boolean
   /** Webhook delivery id (`webhook-id` / `X-GitHub-Delivery`), once verified. */
   delivery_id?: string
   /** The delivery was a replay, answered from memory without an upstream call. */

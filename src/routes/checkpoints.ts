@@ -5,7 +5,7 @@ import { bearerAuth } from '../middleware/bearer-auth'
 import { performReset } from '../reset'
 import type { UpstreamDeps } from '../upstream/context'
 import { CheckpointQuerySchema } from '../validation/checkpoint-request'
-import { canonicalPartitionId } from '../validation/partition-id'
+import { partitionSelector } from '../validation/partition-id'
 import { validateQuery } from '../validation/validate'
 
 /** `DELETE /v1/checkpoints?stream_name=…&app_name=…&partition_id=…` for internal services. */
@@ -16,13 +16,14 @@ export function checkpointRoutes(deps: UpstreamDeps) {
     validateQuery(CheckpointQuerySchema),
     async (c) => {
       const query = c.req.valid('query')
-      const partition = canonicalPartitionId(query.partition_id)
+      const partition = partitionSelector(query.partition_id)
       if (!partition)
         throw new AppError('internal', { reason: 'validated partition id did not canonicalize' })
       const receipt = await performReset(c, deps, {
         stream_name: query.stream_name,
         app_name: query.app_name,
-        partitions: [partition],
+        partition,
+        dry_run: query.dry_run === 'true',
       })
       return c.json(receipt, 200)
     }

@@ -69,12 +69,15 @@ export function hookRoutes(deps: UpstreamDeps, replays: ReplayCache) {
       }
       replays.begin(key, deps.policy.deadlineMs + 1_000)
       try {
-        const target = delivery.client.target ?? parseWebhookPayload(decodeJsonBody(body))
-        if (delivery.client.target) decodeJsonBody(body) // any JSON event is fine, but it must be JSON
+        const json = decodeJsonBody(body)
+        // A fixed target ignores the body's content: any JSON event from the sender is fine.
+        const fixed = delivery.client.target
+        const target = fixed ? { ...fixed, dry_run: false } : parseWebhookPayload(json)
         const receipt = await performReset(c, deps, {
           stream_name: target.stream_name,
           app_name: target.app_name,
-          partitions: [target.partition_id],
+          partition: target.partition_id,
+          dry_run: target.dry_run,
         })
         const text = JSON.stringify(receipt)
         replays.complete(key, { status: 200, body: text }, delivery.replayTtlMs)

@@ -7,7 +7,7 @@
  * - `redirect: 'manual'`: the Fetch standard strips only `Authorization` on a cross-origin
  *   redirect, so `X-Auth-Token` would follow one to any host (OWASP API10). A redirect is
  *   returned to the caller of this function as a plain 3xx, which the gateway treats as an error.
- * - At most MAX_BODY_BYTES of the body are read; the rest is cancelled, so a hostile or broken
+ * - At most MAX_BODY_BYTES (or the caller's bound) of the body are read; the rest is cancelled, so a hostile or broken
  *   upstream cannot make us buffer without limit.
  */
 export const MAX_BODY_BYTES = 16 * 1024
@@ -29,7 +29,8 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 export async function attempt(
   fetchImpl: FetchLike,
   request: AttemptRequest,
-  timeoutMs: number
+  timeoutMs: number,
+  maxBodyBytes = MAX_BODY_BYTES
 ): Promise<AttemptOutcome> {
   const controller = new AbortController()
   let timedOut = false
@@ -45,7 +46,7 @@ export async function attempt(
       redirect: 'manual',
       signal: controller.signal,
     })
-    const body = await readBounded(response)
+    const body = await readBounded(response, maxBodyBytes)
     return { kind: 'response', status: response.status, headers: response.headers, body }
   } catch {
     return timedOut ? { kind: 'timeout' } : { kind: 'network' }
@@ -54,23 +55,23 @@ export async function attempt(
   }
 }
 
-async function readBounded(response: Response): Promise<string> {
+async function readBounded(response: Response, maxBytes: number): Promise<string> {
   if (!response.body) return ''
   const reader = response.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
   try {
-    while (size < MAX_BODY_BYTES) {
+    while (size < maxBytes) {
       const { done, value } = await reader.read()
       if (done) break
       chunks.push(value)
       size += value.byteLength
     }
   } finally {
-    if (size >= MAX_BODY_BYTES) await reader.cancel().catch(() => undefined)
+    if (size >= maxBytes) await reader.cancel().catch(() => undefined)
     reader.releaseLock()
   }
-  const bytes = new Uint8Array(Math.min(size, MAX_BODY_BYTES))
+  const bytes = new Uint8Array(Math.min(size, maxBytes))
   let offset = 0
   for (const chunk of chunks) {
     const part = chunk.subarray(0, bytes.length - offset)

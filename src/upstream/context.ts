@@ -29,4 +29,6 @@ export interface UpstreamContext {
   /** Absolute time (deps.now) after which nothing new is started. */
   deadline: number
   stats: UpstreamStats
+  /** Outbound requests made so far by this invocation, against the configured platform limit. */
+  subrequests: { used: number; limit: number }
 }

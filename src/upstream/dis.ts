@@ -36,7 +36,8 @@ export async function deleteCheckpoint(ctx: UpstreamContext, ref: CheckpointRef)
 export async function disCall(
   ctx: UpstreamContext,
   method: 'GET' | 'DELETE',
-  url: URL
+  url: URL,
+  maxBodyBytes?: number
 ): Promise<string> {
   const { deps } = ctx
   let refreshed = false
@@ -55,7 +56,8 @@ export async function disCall(
           method,
           headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' },
         },
-        Math.min(timeoutMs, ctx.deadline - deps.now())
+        Math.min(timeoutMs, ctx.deadline - deps.now()),
+        maxBodyBytes
       )
       return classifyDis(outcome, deps.now())
     },

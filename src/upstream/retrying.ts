@@ -23,6 +23,7 @@ export async function retrying(
   const { deps } = ctx
   const policy = { ...deps.policy, maxAttempts: options.maxAttempts }
   let attempts = 0
+  let lastError: AppError | undefined
   for (;;) {
     const remainingMs = ctx.deadline - deps.now()
     if (remainingMs < policy.minAttemptMs) {
@@ -30,7 +31,20 @@ export async function retrying(
         detail: 'The upstream call did not complete before the deadline',
       })
     }
+    // Never hit the platform's subrequest limit (an exception we could not answer cleanly):
+    // stop with the last failure, or a clear 503 if nothing was tried yet.
+    if (ctx.subrequests.used >= ctx.subrequests.limit) {
+      throw (
+        lastError ??
+        new AppError('upstream_unavailable', {
+          detail: 'The gateway used all subrequests this call may make; retry the failed part',
+          headers: { 'Retry-After': '1' },
+          reason: `subrequest limit ${ctx.subrequests.limit} reached`,
+        })
+      )
+    }
     attempts++
+    ctx.subrequests.used++
     const verdict = await options.once(Math.min(policy.attemptTimeoutMs, remainingMs))
     switch (verdict.kind) {
       case 'ok':
@@ -38,9 +52,11 @@ export async function retrying(
       case 'fail':
         throw verdict.error
       case 'token_rejected':
+        lastError = verdict.error
         if (attempts < policy.maxAttempts && options.onTokenRejected?.()) continue
         throw verdict.error
       case 'retry': {
+        lastError = verdict.error
         const delay = nextRetryDelay({
           policy,
           attempts,

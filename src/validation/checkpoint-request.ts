@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { APP_NAME, APP_NAME_RULE, STREAM_NAME, STREAM_NAME_RULE } from './names'
-import { canonicalPartitionId, PARTITION_ID_FORMS } from './partition-id'
+import { PARTITION_ID_FORMS, partitionSelector } from './partition-id'
 
 /**
  * The request parameters shared by both routes (contract §1). Used by the query validator of
@@ -22,9 +22,7 @@ export const name = (what: string, pattern: RegExp, rule: string) =>
 
 export const partitionIdField = z
   .string({ error: once('partition_id') })
-  .check(
-    z.refine((value) => canonicalPartitionId(value) !== undefined, { error: PARTITION_ID_FORMS })
-  )
+  .check(z.refine((value) => partitionSelector(value) !== undefined, { error: PARTITION_ID_FORMS }))
 
 export const CheckpointQuerySchema = z.strictObject({
   stream_name: name('stream_name', STREAM_NAME, STREAM_NAME_RULE),
@@ -35,6 +33,7 @@ export const CheckpointQuerySchema = z.strictObject({
       error: 'checkpoint_type must be LAST_READ (the only type DIS supports)',
     })
   ),
+  dry_run: z.optional(z.enum(['true', 'false'], { error: 'dry_run must be true or false' })),
 })
 
 export type CheckpointQuery = z.infer<typeof CheckpointQuerySchema>

@@ -17,7 +17,17 @@ const SHARD_ID = /^shardId-([0-9]{1,10})$/
 const MAX_PARTITION = 9_999_999_999
 
 export const PARTITION_ID_FORMS =
-  'partition_id must be 1-10 ASCII digits (e.g. 7) or shardId- followed by 1-10 digits (e.g. shardId-0000000007)'
+  'partition_id must be 1-10 ASCII digits (e.g. 7), shardId- followed by 1-10 digits (e.g. shardId-0000000007), or all'
+
+/** Every readable partition of the stream (contract §1, §4 "All partitions"). */
+export const ALL_PARTITIONS = 'all'
+
+/** A canonical partition id, `all`, or undefined when the input is neither. */
+export type PartitionSelector = string
+
+export function partitionSelector(input: unknown): PartitionSelector | undefined {
+  return input === ALL_PARTITIONS ? ALL_PARTITIONS : canonicalPartitionId(input)
+}
 
 /** Returns the canonical `shardId-NNNNNNNNNN`, or undefined for anything not in the accepted forms. */
 export function canonicalPartitionId(input: unknown): string | undefined {

@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error'
 import { name } from '../validation/checkpoint-request'
 import { toFieldErrors } from '../validation/field-errors'
 import { APP_NAME, APP_NAME_RULE, STREAM_NAME, STREAM_NAME_RULE } from '../validation/names'
-import { canonicalPartitionId, PARTITION_ID_FORMS } from '../validation/partition-id'
+import { PARTITION_ID_FORMS, partitionSelector } from '../validation/partition-id'
 
 /**
  * Webhook bodies (contract §1 "Webhook body"): the flat object, or the Standard Webhooks
@@ -17,11 +17,12 @@ const FlatSchema = z.strictObject({
   partition_id: z
     .union([z.string(), z.number()], { error: 'partition_id is required (a string or an integer)' })
     .check(
-      z.refine((value) => canonicalPartitionId(value) !== undefined, { error: PARTITION_ID_FORMS })
+      z.refine((value) => partitionSelector(value) !== undefined, { error: PARTITION_ID_FORMS })
     ),
   checkpoint_type: z.optional(
     z.literal('LAST_READ', { error: 'checkpoint_type must be LAST_READ' })
   ),
+  dry_run: z.optional(z.boolean({ error: 'dry_run must be true or false (a JSON boolean)' })),
 })
 
 const EnvelopeSchema = z.strictObject({
@@ -31,7 +32,7 @@ const EnvelopeSchema = z.strictObject({
 })
 
 /** Parses a decoded JSON body into a canonical target, or throws a 400 naming every bad field. */
-export function parseWebhookPayload(json: unknown): CheckpointTarget {
+export function parseWebhookPayload(json: unknown): CheckpointTarget & { dry_run: boolean } {
   const isEnvelope = typeof json === 'object' && json !== null && 'data' in json
   const result = isEnvelope ? EnvelopeSchema.safeParse(json) : FlatSchema.safeParse(json)
   if (!result.success) {
@@ -41,10 +42,15 @@ export function parseWebhookPayload(json: unknown): CheckpointTarget {
     })
   }
   const flat = 'data' in result.data ? result.data.data : result.data
-  const partition = canonicalPartitionId(flat.partition_id)
+  const partition = partitionSelector(flat.partition_id)
   if (!partition)
     throw new AppError('internal', { reason: 'validated partition id did not canonicalize' })
-  return { stream_name: flat.stream_name, app_name: flat.app_name, partition_id: partition }
+  return {
+    stream_name: flat.stream_name,
+    app_name: flat.app_name,
+    partition_id: partition,
+    dry_run: flat.dry_run ?? false,
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })

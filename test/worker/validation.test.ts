@@ -152,6 +152,7 @@ describe('properties: whatever the caller sends', () => {
     'partiton_id',
     'host',
     'project_id',
+    'dry_run',
     'x'
   )
   const values = fc.oneof(
@@ -166,7 +167,10 @@ describe('properties: whatever the caller sends', () => {
       '..',
       'a&b=c',
       '%2F',
-      'all'
+      'all',
+      'ALL',
+      'true',
+      'false'
     ),
     fc.stringMatching(/^[0-9]{1,12}$/),
     fc.string({ unit: 'binary', maxLength: 12 })
@@ -184,23 +188,31 @@ describe('properties: whatever the caller sends', () => {
           expect(counts.iam_token + counts.delete_checkpoint).toBe(0)
           return
         }
-        // Anything not rejected was a well-formed request for a seeded stream/app pair or not.
+        // Anything not rejected was well-formed; DIS may still not know the stream/app (404).
         expect([200, 404]).toContain(response.status)
         const deletes = requests.filter((r) => r.route === 'delete_checkpoint')
-        expect(deletes).toHaveLength(1)
-        const [call] = deletes
-        expect(call?.method).toBe('DELETE')
-        expect(call?.path).toBe(`/v2/${PROJECT}/checkpoints`)
-        expect(Object.keys(call?.query ?? {}).sort()).toEqual([
-          'app_name',
-          'checkpoint_type',
-          'partition_id',
-          'stream_name',
-        ])
-        expect(Object.values(call?.query ?? {}).every((v) => v.length === 1)).toBe(true)
-        expect(call?.query.partition_id?.[0]).toMatch(/^shardId-[0-9]{10}$/)
-        expect(call?.query.stream_name?.[0]).toMatch(/^[A-Za-z0-9_-]{1,64}$/)
-        expect(call?.query.checkpoint_type).toEqual(['LAST_READ'])
+        const sent = new URLSearchParams(search)
+        const dryRun = sent.get('dry_run') === 'true'
+        if (dryRun) expect(deletes).toHaveLength(0)
+        else if (sent.get('partition_id') !== 'all') expect(deletes).toHaveLength(1)
+        for (const call of deletes) {
+          expect(call.method).toBe('DELETE')
+          expect(call.path).toBe(`/v2/${PROJECT}/checkpoints`)
+          expect(Object.keys(call.query).sort()).toEqual([
+            'app_name',
+            'checkpoint_type',
+            'partition_id',
+            'stream_name',
+          ])
+          expect(Object.values(call.query).every((v) => v.length === 1)).toBe(true)
+          expect(call.query.partition_id?.[0]).toMatch(/^shardId-[0-9]{10}$/)
+          expect(call.query.stream_name?.[0]).toMatch(/^[A-Za-z0-9_-]{1,64}$/)
+          expect(call.query.checkpoint_type).toEqual(['LAST_READ'])
+        }
+        for (const call of requests.filter((r) => r.route === 'describe_stream')) {
+          expect(call.method).toBe('GET')
+          expect(call.path).toMatch(new RegExp(`^/v2/${PROJECT}/streams/[A-Za-z0-9_-]{1,64}$`))
+        }
       }),
       { numRuns: 150 }
     )
