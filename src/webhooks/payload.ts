@@ -11,7 +11,7 @@ import { PARTITION_ID_FORMS, partitionSelector } from '../validation/partition-i
  * envelope `{type, timestamp, data: {…flat…}}`. Strict objects: an unknown field is a 400, so a
  * typo can never turn into a different reset. `partition_id` may be a JSON integer here.
  */
-const FlatSchema = z.strictObject({
+export const FlatSchema = z.strictObject({
   stream_name: name('stream_name', STREAM_NAME, STREAM_NAME_RULE),
   app_name: name('app_name', APP_NAME, APP_NAME_RULE),
   partition_id: z
@@ -25,7 +25,7 @@ const FlatSchema = z.strictObject({
   dry_run: z.optional(z.boolean({ error: 'dry_run must be true or false (a JSON boolean)' })),
 })
 
-const EnvelopeSchema = z.strictObject({
+export const EnvelopeSchema = z.strictObject({
   type: z.string({ error: 'type must be a string' }),
   timestamp: z.string({ error: 'timestamp must be a string' }),
   data: FlatSchema,
