@@ -1,6 +1,5 @@
 // Token checks on DIS routes: test vectors T11 (both token_error_style values) and T12.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type EmulatorClient, emulatorClient } from '../../../emulator/client.ts'
+import { describe, expect, it } from 'vitest'
 import {
   checkpointsUrl,
   DEMO,
@@ -8,19 +7,12 @@ import {
   streamUrl,
   tokenRequestBody,
 } from '../../../emulator/demo.ts'
-import { type RunningEmulator, startEmulator } from '../../../emulator/server.ts'
+import { ctl, emu, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
 type Json = any
 
-let emu: RunningEmulator
-let ctl: EmulatorClient
-beforeAll(async () => {
-  emu = await startEmulator()
-  ctl = emulatorClient(emu.url)
-})
-afterAll(() => emu.close())
-beforeEach(() => ctl.reset())
+useEmulator({ withToken: false })
 
 const query = {
   stream_name: 'orders',

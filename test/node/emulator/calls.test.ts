@@ -1,24 +1,12 @@
 // Call counters, request log, in-flight tracking and the APIGW 404 for unknown paths.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type EmulatorClient, emulatorClient } from '../../../emulator/client.ts'
+import { describe, expect, it } from 'vitest'
 import { checkpointsUrl, DEMO, fetchToken, streamUrl } from '../../../emulator/demo.ts'
-import { type RunningEmulator, startEmulator } from '../../../emulator/server.ts'
+import { ctl, emu, token, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
 type Json = any
 
-let emu: RunningEmulator
-let ctl: EmulatorClient
-let token: string
-beforeAll(async () => {
-  emu = await startEmulator()
-  ctl = emulatorClient(emu.url)
-})
-afterAll(() => emu.close())
-beforeEach(async () => {
-  await ctl.reset()
-  token = await fetchToken(emu.url)
-})
+useEmulator()
 
 const query = {
   stream_name: 'orders',

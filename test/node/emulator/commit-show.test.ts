@@ -1,24 +1,12 @@
 // CommitCheckpoint and ShowCheckpoint: upstream-facts §1.2–1.3, test vector T15.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type EmulatorClient, emulatorClient } from '../../../emulator/client.ts'
+import { describe, expect, it } from 'vitest'
 import { checkpointsUrl, fetchToken } from '../../../emulator/demo.ts'
-import { type RunningEmulator, startEmulator } from '../../../emulator/server.ts'
+import { ctl, emu, token, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
 type Json = any
 
-let emu: RunningEmulator
-let ctl: EmulatorClient
-let token: string
-beforeAll(async () => {
-  emu = await startEmulator()
-  ctl = emulatorClient(emu.url)
-})
-afterAll(() => emu.close())
-beforeEach(async () => {
-  await ctl.reset()
-  token = await fetchToken(emu.url)
-})
+useEmulator()
 
 const commitBody = {
   stream_name: 'orders',

@@ -1,26 +1,16 @@
 // Control API: settings, reset, seed, spawn/shutdown, close().
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { type EmulatorClient, emulatorClient } from '../../../emulator/client.ts'
+import { describe, expect, inject, it } from 'vitest'
+import { emulatorClient } from '../../../emulator/client.ts'
 import { checkpointsUrl, fetchToken, streamUrl } from '../../../emulator/demo.ts'
 import { defaultSeed } from '../../../emulator/seed.ts'
-import { type RunningEmulator, startEmulator } from '../../../emulator/server.ts'
+import { startEmulator } from '../../../emulator/server.ts'
 import { DEFAULT_SETTINGS } from '../../../emulator/settings.ts'
+import { ctl, emu, token, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
 type Json = any
 
-let emu: RunningEmulator
-let ctl: EmulatorClient
-let token: string
-beforeAll(async () => {
-  emu = await startEmulator()
-  ctl = emulatorClient(emu.url)
-})
-afterAll(() => emu.close())
-beforeEach(async () => {
-  await ctl.reset()
-  token = await fetchToken(emu.url)
-})
+useEmulator()
 
 const query = {
   stream_name: 'orders',

@@ -1,24 +1,12 @@
 // DeleteCheckpoint: upstream-facts §1.1, §2, test vectors T5–T10.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type EmulatorClient, emulatorClient } from '../../../emulator/client.ts'
+import { describe, expect, it } from 'vitest'
 import { checkpointsUrl, DEMO, fetchToken } from '../../../emulator/demo.ts'
-import { type RunningEmulator, startEmulator } from '../../../emulator/server.ts'
+import { ctl, emu, token, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
 type Json = any
 
-let emu: RunningEmulator
-let ctl: EmulatorClient
-let token: string
-beforeAll(async () => {
-  emu = await startEmulator()
-  ctl = emulatorClient(emu.url)
-})
-afterAll(() => emu.close())
-beforeEach(async () => {
-  await ctl.reset()
-  token = await fetchToken(emu.url)
-})
+useEmulator()
 
 const base = { stream_name: 'orders', app_name: 'billing', checkpoint_type: 'LAST_READ' }
 

@@ -1,24 +1,12 @@
 // DescribeStream: upstream-facts §1.4, test vector T14.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type EmulatorClient, emulatorClient } from '../../../emulator/client.ts'
-import { DEMO, fetchToken, streamUrl } from '../../../emulator/demo.ts'
-import { type RunningEmulator, startEmulator } from '../../../emulator/server.ts'
+import { describe, expect, it } from 'vitest'
+import { DEMO, streamUrl } from '../../../emulator/demo.ts'
+import { ctl, emu, token, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
 type Json = any
 
-let emu: RunningEmulator
-let ctl: EmulatorClient
-let token: string
-beforeAll(async () => {
-  emu = await startEmulator()
-  ctl = emulatorClient(emu.url)
-})
-afterAll(() => emu.close())
-beforeEach(async () => {
-  await ctl.reset()
-  token = await fetchToken(emu.url)
-})
+useEmulator()
 
 function describeStream(stream: string, query: Record<string, string> = {}) {
   return fetch(streamUrl(emu.url, stream, query), { headers: { 'X-Auth-Token': token } })

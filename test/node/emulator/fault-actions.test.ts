@@ -1,25 +1,14 @@
 // Fault actions (RELIABILITY §5 item 2): status/error_code, body, headers, delay, hang, reset, redirect, garbage.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type EmulatorClient, emulatorClient } from '../../../emulator/client.ts'
-import { checkpointsUrl, fetchToken, requestToken, streamUrl } from '../../../emulator/demo.ts'
-import { type RunningEmulator, startEmulator } from '../../../emulator/server.ts'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { checkpointsUrl, requestToken, streamUrl } from '../../../emulator/demo.ts'
+import { ctl, emu, token, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
 type Json = any
 
-let emu: RunningEmulator
-let ctl: EmulatorClient
-let token: string
-beforeAll(async () => {
-  emu = await startEmulator()
-  ctl = emulatorClient(emu.url)
-})
-afterAll(() => emu.close())
-beforeEach(async () => {
-  await ctl.reset()
-  token = await fetchToken(emu.url)
-  await ctl.resetCalls()
-})
+useEmulator()
+// The token request above is not part of what these tests count.
+beforeEach(() => ctl.resetCalls())
 
 const base = { stream_name: 'orders', app_name: 'billing', checkpoint_type: 'LAST_READ' }
 function del(partition_id = '0', extra: RequestInit = {}, stream = 'orders') {
