@@ -52,6 +52,11 @@ async function post(
   })
 }
 
+/** Fresh, valid Standard Webhooks headers for `body` from client `ci`'s secret. */
+function signedHeaders(body: string = flat) {
+  return standardWebhookHeaders({ secret: SECRET, id: nextId(), timestamp: nowSeconds(), body })
+}
+
 async function signed(
   client: string,
   body: string | Uint8Array = flat,
@@ -121,12 +126,7 @@ describe('Standard Webhooks deliveries', () => {
   it('rejects a tampered body, a re-serialised body and a wrong secret identically', async () => {
     await gw.emulator.resetCalls()
     const original = '{"stream_name": "orders", "app_name": "billing", "partition_id": 2}'
-    const headers = await standardWebhookHeaders({
-      secret: SECRET,
-      id: nextId(),
-      timestamp: nowSeconds(),
-      body: original,
-    })
+    const headers = await signedHeaders(original)
     await expectUnauthenticated(await post('ci', original.replace('2}', '1}'), headers))
     await expectUnauthenticated(await post('ci', JSON.stringify(JSON.parse(original)), headers))
     await expectUnauthenticated(await signed('ci', flat, { secret: NEW_SECRET }))
@@ -138,12 +138,7 @@ describe('Standard Webhooks deliveries', () => {
   it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature'])(
     'rejects a delivery without %s',
     async (name) => {
-      const headers = await standardWebhookHeaders({
-        secret: SECRET,
-        id: nextId(),
-        timestamp: nowSeconds(),
-        body: flat,
-      })
+      const headers = await signedHeaders()
       delete headers[name]
       await expectUnauthenticated(await post('ci', flat, headers))
     }
@@ -162,12 +157,7 @@ describe('Standard Webhooks deliveries', () => {
   })
 
   it('accepts a multi-signature header with one valid v1 entry', async () => {
-    const headers = await standardWebhookHeaders({
-      secret: SECRET,
-      id: nextId(),
-      timestamp: nowSeconds(),
-      body: flat,
-    })
+    const headers = await signedHeaders()
     const list = `v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw== v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= ${headers['webhook-signature']}`
     expect((await post('ci', flat, { ...headers, 'webhook-signature': list })).status).toBe(200)
   })
@@ -201,12 +191,7 @@ describe('Standard Webhooks deliveries', () => {
 
 describe('replays', () => {
   it('a delivery id seen before gets the same receipt and no second upstream call', async () => {
-    const headers = await standardWebhookHeaders({
-      secret: SECRET,
-      id: nextId(),
-      timestamp: nowSeconds(),
-      body: flat,
-    })
+    const headers = await signedHeaders()
     await gw.emulator.resetCalls()
     const first = await post('ci', flat, headers)
     const second = await post('ci', flat, headers)
@@ -217,12 +202,7 @@ describe('replays', () => {
   })
 
   it('concurrent duplicates cause one upstream call', async () => {
-    const headers = await standardWebhookHeaders({
-      secret: SECRET,
-      id: nextId(),
-      timestamp: nowSeconds(),
-      body: flat,
-    })
+    const headers = await signedHeaders()
     await gw.emulator.resetCalls()
     await gw.emulator.addFault({ route: 'delete_checkpoint', delay_ms: 100, times: 1 })
     const responses = await Promise.all([
@@ -236,12 +216,7 @@ describe('replays', () => {
   })
 
   it('a failed delivery is not remembered: the sender’s retry is processed', async () => {
-    const headers = await standardWebhookHeaders({
-      secret: SECRET,
-      id: nextId(),
-      timestamp: nowSeconds(),
-      body: flat,
-    })
+    const headers = await signedHeaders()
     await gw.emulator.addFault({ route: 'delete_checkpoint', status: 500, times: 3 })
     expect((await post('ci', flat, headers)).status).toBe(502)
     expect((await post('ci', flat, headers)).status).toBe(200)
@@ -276,12 +251,7 @@ describe('GitHub-style deliveries', () => {
       body: flat,
     })
     await expectUnauthenticated(await post('gh', flat, headers))
-    const standard = await standardWebhookHeaders({
-      secret: SECRET,
-      id: nextId(),
-      timestamp: nowSeconds(),
-      body: flat,
-    })
+    const standard = await signedHeaders()
     await expectUnauthenticated(await post('gh', flat, standard))
   })
 })
@@ -355,12 +325,7 @@ describe('bodies', () => {
   })
 
   it('rejects a non-JSON media type with 415 before verifying', async () => {
-    const headers = await standardWebhookHeaders({
-      secret: SECRET,
-      id: nextId(),
-      timestamp: nowSeconds(),
-      body: flat,
-    })
+    const headers = await signedHeaders()
     const response = await post('ci', flat, headers, 'text/plain')
     expect(response.status).toBe(415)
     expect((await problemOf(response)).code).toBe('unsupported_media_type')
@@ -391,12 +356,7 @@ describe('bodies', () => {
   })
 
   it('rejects query parameters on the webhook route', async () => {
-    const headers = await standardWebhookHeaders({
-      secret: SECRET,
-      id: nextId(),
-      timestamp: nowSeconds(),
-      body: flat,
-    })
+    const headers = await signedHeaders()
     const response = await gw.request('/v1/hooks/ci?partition_id=3', {
       method: 'POST',
       body: flat,
