@@ -9,6 +9,7 @@ import { requestContext } from './middleware/request-context'
 import { checkpointRoutes } from './routes/checkpoints'
 import { healthRoutes } from './routes/health'
 import { hookRoutes } from './routes/hooks'
+import { openapiRoutes } from './routes/openapi'
 import { createRuntimeStore } from './runtime'
 import type { UpstreamDeps } from './upstream/context'
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './upstream/retry-policy'
@@ -26,6 +27,7 @@ export interface AppOptions {
 /** Known paths and their methods: anything else on these paths is a 405 with `Allow`. */
 const ROUTES: Record<string, string[]> = {
   '/healthz': ['GET', 'HEAD'],
+  '/openapi.json': ['GET', 'HEAD'],
   '/v1/checkpoints': ['DELETE'],
   '/v1/hooks/:client_id': ['POST'],
 }
@@ -64,6 +66,7 @@ export function createApp(options: AppOptions = {}) {
   app.use(requestId({ limitLength: 128 }))
   app.use(requestContext(deps.now))
   app.route('/healthz', healthRoutes(runtimeFor))
+  app.route('/openapi.json', openapiRoutes())
   const replays = createReplayCache({ now: deps.now })
 
   app.use('/v1/checkpoints', routeName('DELETE /v1/checkpoints'), loadRuntime(runtimeFor))
