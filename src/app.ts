@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { createMiddleware } from 'hono/factory'
 import { requestId } from 'hono/request-id'
 import type { AppEnv } from './env'
 import { AppError } from './errors/app-error'
@@ -32,13 +31,6 @@ const ROUTES: Record<string, string[]> = {
   '/v1/hooks/:client_id': ['POST'],
 }
 
-/** Names the route in the log line (the pattern, never the caller's path). */
-const routeName = (name: string) =>
-  createMiddleware<AppEnv>(async function routeName(c, next) {
-    c.get('log').route = name
-    await next()
-  })
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -69,9 +61,9 @@ export function createApp(options: AppOptions = {}) {
   app.route('/openapi.json', openapiRoutes())
   const replays = createReplayCache({ now: deps.now })
 
-  app.use('/v1/checkpoints', routeName('DELETE /v1/checkpoints'), loadRuntime(runtimeFor))
+  app.use('/v1/checkpoints', loadRuntime('DELETE /v1/checkpoints', runtimeFor))
   app.route('/v1/checkpoints', checkpointRoutes(deps))
-  app.use('/v1/hooks/:client_id', routeName('POST /v1/hooks/{client_id}'), loadRuntime(runtimeFor))
+  app.use('/v1/hooks/:client_id', loadRuntime('POST /v1/hooks/{client_id}', runtimeFor))
   app.route('/v1/hooks', hookRoutes(deps, replays))
 
   for (const [path, methods] of Object.entries(ROUTES)) {

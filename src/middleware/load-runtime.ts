@@ -4,12 +4,14 @@ import { AppError } from '../errors/app-error'
 import type { RuntimeResult } from '../runtime'
 
 /**
- * Makes the parsed configuration available, or fails closed: with an invalid configuration
+ * Names the route in the log line (the pattern, never the caller's path) and makes the parsed
+ * configuration available, or fails closed: with an invalid configuration
  * every route behind this middleware answers 500 `misconfigured`, and the reasons (paths and
  * rule names, never values) go to the log only.
  */
-export const loadRuntime = (runtimeFor: (env: object) => RuntimeResult) =>
+export const loadRuntime = (route: string, runtimeFor: (env: object) => RuntimeResult) =>
   createMiddleware<AppEnv>(async function loadRuntime(c, next) {
+    c.get('log').route = route
     const result = runtimeFor(c.env ?? {})
     if (!result.ok) {
       throw new AppError('misconfigured', {
