@@ -113,3 +113,31 @@ describe('misconfiguration fails closed', () => {
     expect((await problemOf(response)).code).toBe('misconfigured')
   })
 })
+
+describe('unexpected failures', () => {
+  it('answer 500 internal with no stack trace or message on the wire, the reason in the log', async () => {
+    const broken = await startGateway({
+      app: {
+        random: () => {
+          throw new Error('boom at /srv/secret/internal/path')
+        },
+      },
+    })
+    // A 500 from DIS makes the retry policy ask for jitter, which throws.
+    await broken.emulator.addFault({ route: 'delete_checkpoint', status: 500 })
+    const response = await broken.reset(
+      { stream_name: 'orders', app_name: 'billing', partition_id: '0' },
+      API_KEYS.billing
+    )
+    expect(response.status).toBe(500)
+    const text = await response.clone().text()
+    expect(text).not.toContain('boom')
+    expect(text).not.toContain('/srv/')
+    expect(text).not.toMatch(/at .*\(.*:\d+:\d+\)/)
+    const problem = await problemOf(response)
+    expect(problem).toMatchObject({ code: 'internal', status: 500, detail: 'Internal error' })
+    const line = capturedLogLines().find((l) => l.includes(`"request_id":"${problem.request_id}"`))
+    expect(line).toContain('"code":"internal"')
+    expect(line).toContain('boom')
+  })
+})
