@@ -1,24 +1,15 @@
 // Call counters, request log, in-flight tracking and the APIGW 404 for unknown paths.
 import { describe, expect, it } from 'vitest'
 import { checkpointsUrl, DEMO, fetchToken, streamUrl } from '../../../emulator/demo.ts'
-import { ctl, emu, token, useEmulator } from './harness.ts'
+import { ctl, deleteOrdersZero, emu, ORDERS_ZERO, token, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
 type Json = any
 
 useEmulator()
+const query = ORDERS_ZERO
 
-const query = {
-  stream_name: 'orders',
-  app_name: 'billing',
-  checkpoint_type: 'LAST_READ',
-  partition_id: '0',
-}
-const del = (url = emu.url, tok = token) =>
-  fetch(checkpointsUrl(url, query), {
-    method: 'DELETE',
-    headers: { 'X-Auth-Token': tok, 'X-Custom': 'a' },
-  })
+const del = deleteOrdersZero
 
 describe('calls', () => {
   it('counts every upstream route, logs query and all headers, never control requests', async () => {

@@ -1,28 +1,18 @@
 // Control API: settings, reset, seed, spawn/shutdown, close().
 import { describe, expect, inject, it } from 'vitest'
 import { emulatorClient } from '../../../emulator/client.ts'
-import { checkpointsUrl, fetchToken, streamUrl } from '../../../emulator/demo.ts'
+import { fetchToken, streamUrl } from '../../../emulator/demo.ts'
 import { defaultSeed } from '../../../emulator/seed.ts'
 import { startEmulator } from '../../../emulator/server.ts'
 import { DEFAULT_SETTINGS } from '../../../emulator/settings.ts'
-import { ctl, emu, token, useEmulator } from './harness.ts'
+import { ctl, deleteOrdersZero, emu, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
 type Json = any
 
 useEmulator()
 
-const query = {
-  stream_name: 'orders',
-  app_name: 'billing',
-  checkpoint_type: 'LAST_READ',
-  partition_id: '0',
-}
-const del = (url = emu.url, tok = token) =>
-  fetch(checkpointsUrl(url, query), {
-    method: 'DELETE',
-    headers: { 'X-Auth-Token': tok, 'X-Custom': 'a' },
-  })
+const del = deleteOrdersZero
 
 describe('settings', () => {
   it('GET returns the defaults; POST merges and returns all', async () => {

@@ -1,7 +1,7 @@
 // Fault actions (RELIABILITY §5 item 2): status/error_code, body, headers, delay, hang, reset, redirect, garbage.
 import { beforeEach, describe, expect, it } from 'vitest'
-import { checkpointsUrl, requestToken, streamUrl } from '../../../emulator/demo.ts'
-import { ctl, emu, token, useEmulator } from './harness.ts'
+import { requestToken, streamUrl } from '../../../emulator/demo.ts'
+import { ctl, deletePartition, emu, token, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
 type Json = any
@@ -10,14 +10,7 @@ useEmulator()
 // The token request above is not part of what these tests count.
 beforeEach(() => ctl.resetCalls())
 
-const base = { stream_name: 'orders', app_name: 'billing', checkpoint_type: 'LAST_READ' }
-function del(partition_id = '0', extra: RequestInit = {}, stream = 'orders') {
-  return fetch(checkpointsUrl(emu.url, { ...base, stream_name: stream, partition_id }), {
-    method: 'DELETE',
-    headers: { 'X-Auth-Token': token },
-    ...extra,
-  })
-}
+const del = deletePartition
 
 async function waitFor(check: () => Promise<boolean>) {
   for (let i = 0; i < 100; i++) {

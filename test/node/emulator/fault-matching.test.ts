@@ -1,23 +1,17 @@
 // Fault matching: route, stream_name, partition_id (any form), times/skip, rule order, validation.
 import { beforeEach, describe, expect, it } from 'vitest'
 import { checkpointsUrl, requestToken, streamUrl } from '../../../emulator/demo.ts'
-import { ctl, emu, token, useEmulator } from './harness.ts'
+import { CHECKPOINT_BASE, ctl, deletePartition, emu, token, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
 type Json = any
 
 useEmulator()
+const base = CHECKPOINT_BASE
 // The token request above is not part of what these tests count.
 beforeEach(() => ctl.resetCalls())
 
-const base = { stream_name: 'orders', app_name: 'billing', checkpoint_type: 'LAST_READ' }
-function del(partition_id = '0', extra: RequestInit = {}, stream = 'orders') {
-  return fetch(checkpointsUrl(emu.url, { ...base, stream_name: stream, partition_id }), {
-    method: 'DELETE',
-    headers: { 'X-Auth-Token': token },
-    ...extra,
-  })
-}
+const del = deletePartition
 
 describe('fault matching', () => {
   it('skip lets the first N through, times spends the rule', async () => {
