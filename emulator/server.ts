@@ -6,15 +6,6 @@ import { createInstance } from './instance.ts'
 import { defaultSeed } from './seed.ts'
 import type { Seed } from './types.ts'
 
-export type {
-  CallRecord,
-  CallsReport,
-  CheckpointRecord,
-  EmulatorSettings,
-  FaultRule,
-  Seed,
-} from './types.ts'
-
 export interface EmulatorOptions {
   /** 0 = any free port (default). */
   port?: number

@@ -23,9 +23,7 @@ export const PARTITION_ID_FORMS =
 export const ALL_PARTITIONS = 'all'
 
 /** A canonical partition id, `all`, or undefined when the input is neither. */
-export type PartitionSelector = string
-
-export function partitionSelector(input: unknown): PartitionSelector | undefined {
+export function partitionSelector(input: unknown): string | undefined {
   return input === ALL_PARTITIONS ? ALL_PARTITIONS : canonicalPartitionId(input)
 }
 

@@ -96,7 +96,15 @@ describe('scopes (allow patterns)', () => {
     [API_KEYS.prefix, 'orders', 'billing'],
     [API_KEYS.ops, 'mixed', 'audit'],
   ])('allows %s on %s/%s', async (key, stream, app) => {
+    await gw.emulator.resetCalls()
     const response = await gw.reset({ stream_name: stream, app_name: app, partition_id: '0' }, key)
     expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ stream_name: stream, app_name: app })
+    const deletes = (await gw.emulator.calls()).requests.filter(
+      (r) => r.route === 'delete_checkpoint'
+    )
+    expect(deletes.map((r) => [r.query.stream_name?.[0], r.query.app_name?.[0]])).toEqual([
+      [stream, app],
+    ])
   })
 })
