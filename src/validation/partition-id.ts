@@ -3,18 +3,22 @@
  *
  * Accepted, all meaning partition number n:
  * - 1–10 ASCII digits (`0`, `7`, `007`); in JSON also a non-negative integer;
- * - `shardId-` (exactly this case) followed by 1–10 ASCII digits.
+ * - `shardId-` (exactly this case) followed by 1–10 ASCII digits;
+ * and n ≤ 2147483647: DIS partition ids are 32-bit (Java `int`), so a larger n is refused here,
+ * before anything is sent upstream, instead of surfacing as DIS.4201 (or worse, wrapping).
  * Canonical form: `shardId-` + n padded to 10 digits, the only form sent upstream.
  *
  * Digits are matched with explicit `[0-9]` classes and no `u`/`i` flags, so non-ASCII digits,
  * fullwidth forms and case-folded look-alikes (Kelvin sign, long s) never match; nothing is
  * normalised before matching (NFKC after validation would reopen those holes: RELIABILITY §4).
- * `Number()`/`parseInt()` are never used on the raw text (`0x1`, `1e3`, `''` and `+7` parse).
+ * `Number()`/`parseInt()` are never used on the raw text (`0x1`, `1e3`, `''` and `+7` parse);
+ * only on at most 10 ASCII digits the patterns already matched, which it converts exactly.
  */
 
 const DIGITS = /^[0-9]{1,10}$/
 const SHARD_ID = /^shardId-([0-9]{1,10})$/
-const MAX_PARTITION = 9_999_999_999
+/** The largest partition number: 2^31 - 1 (DIS partition ids are 32-bit integers). */
+export const MAX_PARTITION = 2_147_483_647
 
 export const PARTITION_ID_FORMS =
   'partition_id must be 1-10 ASCII digits (e.g. 7), shardId- followed by 1-10 digits (e.g. shardId-0000000007), or all'
@@ -34,9 +38,9 @@ export function canonicalPartitionId(input: unknown): string | undefined {
     return pad(String(input))
   }
   if (typeof input !== 'string') return undefined
-  if (DIGITS.test(input)) return pad(input)
-  const match = SHARD_ID.exec(input)
-  return match?.[1] === undefined ? undefined : pad(match[1])
+  const digits = DIGITS.test(input) ? input : SHARD_ID.exec(input)?.[1]
+  if (digits === undefined || Number(digits) > MAX_PARTITION) return undefined
+  return pad(digits)
 }
 
 /** The partition number of a canonical id (for ordering and logs). */
