@@ -1,19 +1,36 @@
 // Typed client of the control API. Only `fetch`: usable from Node and from inside workerd.
-import type { CallsReport, CheckpointRecord, EmulatorSettings, FaultRule, Seed } from './types.ts'
-
-export type {
-  CallRecord,
+import type {
+  CallRoute,
   CallsReport,
+  CheckpointInput,
   CheckpointRecord,
   EmulatorSettings,
   FaultRule,
+  PartitionRangeRecord,
+  PartitionRangeUpdate,
   Seed,
+} from './types.ts'
+
+export type {
+  CallRecord,
+  CallRoute,
+  CallsReport,
+  CheckpointInput,
+  CheckpointRecord,
+  EmulatorSettings,
+  FaultRule,
+  PartitionRangeRecord,
+  PartitionRangeUpdate,
+  Seed,
+  ShowMissingCheckpoint,
 } from './types.ts'
 
 export interface EmulatorClient {
   url: string
   reset(): Promise<void>
   calls(): Promise<CallsReport>
+  /** The route of every upstream request since the last reset, in arrival order. */
+  routes(): Promise<CallRoute[]>
   resetCalls(): Promise<void>
   setFaults(rules: FaultRule[]): Promise<void>
   addFault(rule: FaultRule): Promise<void>
@@ -22,7 +39,12 @@ export interface EmulatorClient {
   settings(patch: Partial<EmulatorSettings>): Promise<EmulatorSettings>
   revokeTokens(): Promise<void>
   tokens(): Promise<string[]>
+  /** The whole checkpoint table, sorted by stream, app, canonical partition id. */
   checkpoints(): Promise<CheckpointRecord[]>
+  /** Creates or overwrites checkpoints (all or none); no range check. */
+  setCheckpoints(checkpoints: CheckpointInput[]): Promise<void>
+  /** Moves a partition's (or, without partition_id, every partition's) sequence_number_range. */
+  setPartitionRange(update: PartitionRangeUpdate): Promise<PartitionRangeRecord[]>
   /** Starts an independent instance; returns a client for it. */
   spawn(seed?: Seed): Promise<EmulatorClient>
   /** Closes a spawned instance. */
@@ -48,6 +70,7 @@ export function emulatorClient(url: string): EmulatorClient {
     url: base,
     reset: () => done(call('POST', '/reset')),
     calls: () => call<CallsReport>('GET', '/calls'),
+    routes: async () => (await call<CallsReport>('GET', '/calls')).requests.map((r) => r.route),
     resetCalls: () => done(call('POST', '/calls/reset')),
     setFaults: (rules) => done(call('PUT', '/faults', { rules })),
     addFault: (rule) => done(call('POST', '/faults', rule)),
@@ -56,6 +79,10 @@ export function emulatorClient(url: string): EmulatorClient {
     revokeTokens: () => done(call('POST', '/tokens/revoke')),
     tokens: async () => (await call<{ tokens: string[] }>('GET', '/tokens')).tokens,
     checkpoints: () => call<CheckpointRecord[]>('GET', '/checkpoints'),
+    setCheckpoints: (checkpoints) => done(call('POST', '/checkpoints', { checkpoints })),
+    setPartitionRange: async (update) =>
+      (await call<{ partitions: PartitionRangeRecord[] }>('POST', '/partitions/range', update))
+        .partitions,
     spawn: async (seed) => {
       const { url: child } = await call<{ url: string }>('POST', '/spawn', seed ? { seed } : {})
       return emulatorClient(child)

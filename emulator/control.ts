@@ -1,4 +1,5 @@
-// Control API under /__emulator: state, counters, faults, settings, tokens, spawn/shutdown.
+// Control API under /__emulator: state (checkpoints, partition ranges), counters, faults,
+// settings, tokens, spawn/shutdown.
 // Control requests are never counted as upstream calls and never hit faults.
 import { validateFaultRule } from './faults.ts'
 import { parseJson, type Reply } from './http-util.ts'
@@ -7,6 +8,7 @@ import { defaultSeed } from './seed.ts'
 import { validateSettingsPatch } from './settings.ts'
 import { listCheckpoints, validateSeed } from './state.ts'
 import type { FaultRule, Seed } from './types.ts'
+import { setCheckpoints, setPartitionRange } from './world-edits.ts'
 
 export interface ControlResult {
   reply: Reply
@@ -87,6 +89,18 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   },
   '/checkpoints': {
     GET: (inst) => ({ reply: { status: 200, body: listCheckpoints(inst.world) } }),
+    POST: (inst, body) => {
+      const edit = setCheckpoints(inst.world, body)
+      if (!edit.ok) return bad('invalid checkpoints', edit.errors)
+      return { reply: { status: 200, body: { ok: true, set: edit.value } } }
+    },
+  },
+  '/partitions/range': {
+    POST: (inst, body) => {
+      const edit = setPartitionRange(inst.world, body)
+      if (!edit.ok) return bad('invalid range update', edit.errors)
+      return { reply: { status: 200, body: { partitions: edit.value } } }
+    },
   },
   '/spawn': {
     POST: async (inst, body) => {

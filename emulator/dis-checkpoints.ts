@@ -15,9 +15,17 @@ import {
 import { parseJson, type Reply } from './http-util.ts'
 import type { Instance } from './instance.ts'
 import { checkpointKey, type Partition, type Stream } from './state.ts'
+import type { ShowMissingCheckpoint } from './types.ts'
 
 const NO_CONTENT: Reply = { status: 204 }
 const NOT_COMMITTED = 'DIS.4375' // "The app does not commit checkpoint"
+
+/** The 200 answers a client must read as "no checkpoint" (Huawei's Kafka adapter accepts all three). */
+const NO_CHECKPOINT_BODIES: Record<Exclude<ShowMissingCheckpoint, 'error'>, object> = {
+  missing: {},
+  empty: { sequence_number: '', metadata: '' },
+  negative: { sequence_number: '-1', metadata: '' },
+}
 
 interface Target {
   stream: Stream
@@ -89,10 +97,11 @@ export function showCheckpoint(inst: Instance, r: DisRequest): Reply {
   const cp = inst.world.checkpoints.get(checkpointKey(t.stream.name, t.app, t.partition.number))
   if (cp)
     return { status: 200, body: { sequence_number: cp.sequence_number, metadata: cp.metadata } }
-  // §1.3 [U]: nothing committed → setting show_missing_checkpoint
-  return inst.settings.show_missing_checkpoint === 'error'
+  // § ShowCheckpoint [U]: nothing committed → setting show_missing_checkpoint
+  const answer = inst.settings.show_missing_checkpoint
+  return answer === 'error'
     ? disError(inst, NOT_COMMITTED)
-    : { status: 200, body: {} }
+    : { status: 200, body: NO_CHECKPOINT_BODIES[answer] }
 }
 
 /** Strings as documented; integers are tolerated as a JSON binder would coerce them. */

@@ -125,6 +125,8 @@ export async function handleRequest(inst: Instance, req: IncomingMessage, res: S
     path,
     query: queryRecord(query),
     headers: headerRecord(req),
+    // Never the IAM body: it carries the password.
+    body: routed.kind === 'dis' ? body : null,
   })
   ex.call = call
   // Hang, client abort or close(): finished without a status.

@@ -9,7 +9,8 @@ export const DEFAULT_SETTINGS: Readonly<EmulatorSettings> = Object.freeze({
   partition_id_forms: 'documented', // §1.1 two documented forms
   delete_without_partition: 'all', // T7 ⚠
   delete_missing_checkpoint: 'ok', // §1.1 [U]: idempotent
-  show_missing_checkpoint: 'empty', // §1.3 [U]
+  // § ShowCheckpoint [U]: "-1" is what Huawei's own consumers test for (see docs/emulator.md)
+  show_missing_checkpoint: 'negative',
   max_page_size: null,
   latency_ms: 0,
 })
@@ -35,7 +36,7 @@ const CHECKS: Record<keyof EmulatorSettings, Check> = {
   partition_id_forms: oneOf('documented', 'lenient'),
   delete_without_partition: oneOf('all', 'reject'),
   delete_missing_checkpoint: oneOf('ok', 'error'),
-  show_missing_checkpoint: oneOf('empty', 'error'),
+  show_missing_checkpoint: oneOf('missing', 'empty', 'negative', 'error'),
   max_page_size: positiveIntOrNull,
   latency_ms: nonNegativeInt,
 }

@@ -34,6 +34,13 @@ export interface FaultRule {
   garbage_body?: boolean
 }
 
+/**
+ * What ShowCheckpoint answers when nothing is committed (undocumented upstream; docs/upstream.md
+ * § ShowCheckpoint): 200 `{}` ('missing'), 200 `{"sequence_number":"","metadata":""}` ('empty'),
+ * 200 `{"sequence_number":"-1","metadata":""}` ('negative', the default) or 400 DIS.4375 ('error').
+ */
+export type ShowMissingCheckpoint = 'missing' | 'empty' | 'negative' | 'error'
+
 export interface EmulatorSettings {
   error_shape: 'sdk' | 'doc'
   token_error_style: 'apigw' | 'dis441'
@@ -42,7 +49,7 @@ export interface EmulatorSettings {
   partition_id_forms: 'documented' | 'lenient'
   delete_without_partition: 'all' | 'reject'
   delete_missing_checkpoint: 'ok' | 'error'
-  show_missing_checkpoint: 'empty' | 'error'
+  show_missing_checkpoint: ShowMissingCheckpoint
   max_page_size: number | null
   latency_ms: number
 }
@@ -54,6 +61,11 @@ export interface CallRecord {
   query: Record<string, string[]>
   /** All received headers, lower-cased names (repeated headers joined with ', '). */
   headers: Record<string, string>
+  /**
+   * The request body as received, on DIS routes only (a commit's partition and sequence number);
+   * null on `iam_token` (it carries the password) and `other`.
+   */
+  body: string | null
   /** null when no response was sent (hang, reset, client gone first). */
   status: number | null
   fault: boolean
@@ -75,6 +87,33 @@ export interface CheckpointRecord {
   partition_id: string
   sequence_number: string
   metadata: string
+}
+
+/** A checkpoint set through the control API; `metadata` defaults to ''. */
+export interface CheckpointInput {
+  stream_name: string
+  app_name: string
+  /** Any form the lenient parser accepts ('7', 'shardId-0000000007', 'shardId-7'). */
+  partition_id: string
+  /** Stored as given, never range-checked: a test may set up a value that has aged out. */
+  sequence_number: string
+  metadata?: string
+}
+
+/** Moves the valid sequence numbers of one partition, or of every partition of the stream. */
+export interface PartitionRangeUpdate {
+  stream_name: string
+  /** Omitted: every partition of the stream. */
+  partition_id?: string
+  /** Inclusive [low, high], non-negative integers, low ≤ high. */
+  sequence_number_range: [number, number]
+}
+
+/** One partition after a range update, as DescribeStream will report it. */
+export interface PartitionRangeRecord {
+  partition_id: string
+  /** DescribeStream's format: `[low : high]`. */
+  sequence_number_range: string
 }
 
 export interface SeedPartition {

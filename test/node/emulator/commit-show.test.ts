@@ -71,18 +71,11 @@ describe('CommitCheckpoint / ShowCheckpoint', () => {
     })
   })
 
-  it('T15 ⚠ after delete: show_missing_checkpoint empty → 200 {}, error → DIS.4375', async () => {
+  it('T15 ⚠ after delete: by default 200 {"sequence_number":"-1","metadata":""}', async () => {
     expect((await del({ ...showQuery })).status).toBe(204)
-    const empty = await show()
-    expect(empty.status).toBe(200)
-    expect(await empty.text()).toBe('{}')
-    await ctl.settings({ show_missing_checkpoint: 'error' })
     const res = await show()
-    expect(res.status).toBe(400)
-    expect(await res.json<Json>()).toEqual({
-      errorCode: 'DIS.4375',
-      message: 'The app does not commit checkpoint',
-    })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('{"sequence_number":"-1","metadata":""}')
   })
 
   it('sequence_number outside the partition range → DIS.4224; not a number → DIS.4216', async () => {

@@ -25,7 +25,7 @@ describe('settings', () => {
       partition_id_forms: 'documented',
       delete_without_partition: 'all',
       delete_missing_checkpoint: 'ok',
-      show_missing_checkpoint: 'empty',
+      show_missing_checkpoint: 'negative',
       max_page_size: null,
       latency_ms: 0,
     })
