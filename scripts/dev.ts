@@ -7,10 +7,13 @@
  *   demo world, so a real password in `.dev.vars` is never sent anywhere.
  * - Clients: `GATEWAY_CLIENTS` from `.dev.vars` if you have one (e.g. made with `npm run keygen`),
  *   otherwise a demo client `demo` with the key printed below, allowed on every stream/app.
+ * - The printed reset targets a checkpoint the demo world has committed, so its receipt shows a
+ *   non-null `previous` and the printed undo has something to restore.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import { canonicalPartitionId } from '../emulator/partition-id.ts'
 import { defaultSeed } from '../emulator/seed.ts'
 import { startEmulator } from '../emulator/server.ts'
 
@@ -41,7 +44,17 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   throw new Error('the gateway did not become ready within 60 s')
 }
 
+/** The checkpoint the printed commands reset, read and restore. */
+const DEMO_TARGET = { stream: 'events', app: 'billing', partition: 7 }
+
 const seed = defaultSeed()
+const seeded = seed.checkpoints.find(
+  (c) =>
+    c.stream_name === DEMO_TARGET.stream &&
+    c.app_name === DEMO_TARGET.app &&
+    c.partition_id === canonicalPartitionId(DEMO_TARGET.partition)
+)
+if (!seeded) throw new Error('the emulator seed has no checkpoint for the demo target')
 const emulator = await startEmulator({ port: EMULATOR_PORT, seed })
 const project = seed.projects[0]
 const user = seed.users[0]
@@ -103,15 +116,39 @@ try {
 }
 
 const key = useDemoClient ? DEMO_KEY : '$API_KEY'
+const auth = `-H "Authorization: Bearer ${key}"`
+const { stream, app, partition } = DEMO_TARGET
+const target = `stream_name=${stream}&app_name=${app}&partition_id=${partition}`
 console.log(`
   emulator (IAM + DIS): ${emulator.url}   (counters: curl ${emulator.url}/__emulator/calls)
   gateway:              ${gateway}
   ${useDemoClient ? `demo clients: "demo" (API key ${DEMO_KEY}), "demo-hook" (webhooks)` : 'clients: GATEWAY_CLIENTS from .dev.vars (use your own key as $API_KEY)'}
 
-  Reset partition 7 of app "billing" on stream "events":
+  Reset partition ${partition} of app "${app}" on stream "${stream}" (committed at "${seeded.sequence_number}"):
 
-    curl -i -X DELETE -H "Authorization: Bearer ${key}" \\
-      "${gateway}/v1/checkpoints?stream_name=events&app_name=billing&partition_id=7"
+    curl -i -X DELETE ${auth} \\
+      "${gateway}/v1/checkpoints?${target}"
+
+  The receipt's "previous" shows what was wiped, and its "reset_id" names the ledger entry.
+
+  Read the checkpoint (null after the reset):
+
+    curl -s ${auth} \\
+      "${gateway}/v1/checkpoints?${target}"
+
+  List the resets, newest first:
+
+    curl -s ${auth} "${gateway}/v1/resets"
+
+  Undo the reset (commits "${seeded.sequence_number}" back), with the reset_id from the receipt:
+
+    RESET_ID=rst_...   # paste it here
+    curl -i -X POST ${auth} "${gateway}/v1/resets/$RESET_ID/undo"
+
+  To see an undo fail with 410 sequence_expired, age the records out first:
+
+    curl -s -X POST ${emulator.url}/__emulator/partitions/range -H 'Content-Type: application/json' \\
+      -d '{"stream_name":"${stream}","partition_id":"${partition}","sequence_number_range":[50,150]}'
 
 ${
   useDemoClient
