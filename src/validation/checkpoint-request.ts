@@ -1,6 +1,12 @@
 import * as z from 'zod/mini'
 import { APP_NAME, APP_NAME_RULE, STREAM_NAME, STREAM_NAME_RULE } from './names'
-import { PARTITION_ID_FORMS, partitionSelector } from './partition-id'
+import {
+  MAX_PARTITION,
+  PARTITION_ID_FORMS,
+  PARTITION_ID_PATTERN,
+  PARTITION_ID_RANGE,
+  partitionSelector,
+} from './partition-id'
 
 /**
  * The request parameters shared by both routes (contract §1). Used by the query validator of
@@ -20,9 +26,39 @@ export const once = (what: string) => (issue: { input?: unknown }) =>
 export const name = (what: string, pattern: RegExp, rule: string) =>
   z.string({ error: once(what) }).check(z.regex(pattern, { error: rule }))
 
-export const partitionIdField = z
-  .string({ error: once('partition_id') })
-  .check(z.refine((value) => partitionSelector(value) !== undefined, { error: PARTITION_ID_FORMS }))
+/**
+ * The exact check and the canonical form, after a pattern or integer schema: the validated
+ * value *is* the partition selector (`shardId-NNNNNNNNNN` or `all`). The pattern lets through
+ * 10-digit numbers above 2147483647; they stop here.
+ */
+export const toPartitionSelector = <T extends string | number>() =>
+  z.transform((value: T, context) => {
+    const selector = partitionSelector(value)
+    if (selector === undefined) {
+      context.issues.push({ code: 'custom', input: value, message: PARTITION_ID_RANGE })
+      return z.NEVER
+    }
+    return selector
+  })
+
+/** The string forms (the pattern, which is also the documented one) of a partition id. */
+export const partitionIdString = (options: { error?: z.core.$ZodErrorMap } = {}) =>
+  z.string(options).check(z.regex(PARTITION_ID_PATTERN, { error: PARTITION_ID_FORMS }))
+
+/** The JSON integer form: the range is a schema rule, so JSON Schema carries it as min/max. */
+export const partitionIdInteger = () =>
+  z
+    .int()
+    .check(
+      z.minimum(0, { error: PARTITION_ID_FORMS }),
+      z.maximum(MAX_PARTITION, { error: PARTITION_ID_RANGE })
+    )
+
+/** `partition_id` in a query: a string in one of the forms; validated into the selector. */
+export const partitionIdField = z.pipe(
+  partitionIdString({ error: once('partition_id') }),
+  toPartitionSelector<string>()
+)
 
 export const CheckpointQuerySchema = z.strictObject({
   stream_name: name('stream_name', STREAM_NAME, STREAM_NAME_RULE),

@@ -1,24 +1,46 @@
 import * as z from 'zod/mini'
 import type { CheckpointTarget } from '../config/types'
 import { AppError } from '../errors/app-error'
-import { name } from '../validation/checkpoint-request'
+import {
+  name,
+  partitionIdInteger,
+  partitionIdString,
+  toPartitionSelector,
+} from '../validation/checkpoint-request'
 import { toFieldErrors } from '../validation/field-errors'
 import { APP_NAME, APP_NAME_RULE, STREAM_NAME, STREAM_NAME_RULE } from '../validation/names'
-import { PARTITION_ID_FORMS, partitionSelector } from '../validation/partition-id'
+import { PARTITION_ID_FORMS } from '../validation/partition-id'
+import { NotPlainDigits } from './json-body'
+
+export { decodeStrictJson as decodeJsonBody } from './json-body'
+
+/**
+ * `partition_id` in a JSON body: a string in one of the forms, or a non-negative integer written
+ * as plain digits (a number written otherwise arrives as `NotPlainDigits`, see json-body.ts,
+ * and fails both branches). Validated into the canonical selector.
+ */
+const partitionIdJson = z.pipe(
+  z.union([partitionIdString(), partitionIdInteger()], {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'partition_id is required (a string or an integer)'
+        : issue.input instanceof NotPlainDigits
+          ? 'partition_id must be written as plain digits in the JSON text (7; not 7.0, 7e0 or -0)'
+          : PARTITION_ID_FORMS,
+  }),
+  toPartitionSelector<string | number>()
+)
 
 /**
  * Webhook bodies (contract §1 "Webhook body"): the flat object, or the Standard Webhooks
  * envelope `{type, timestamp, data: {…flat…}}`. Strict objects: an unknown field is a 400, so a
  * typo can never turn into a different reset. `partition_id` may be a JSON integer here.
+ * Bodies are decoded by `decodeJsonBody` (json-body.ts): duplicate keys are already refused.
  */
 export const FlatSchema = z.strictObject({
   stream_name: name('stream_name', STREAM_NAME, STREAM_NAME_RULE),
   app_name: name('app_name', APP_NAME, APP_NAME_RULE),
-  partition_id: z
-    .union([z.string(), z.number()], { error: 'partition_id is required (a string or an integer)' })
-    .check(
-      z.refine((value) => partitionSelector(value) !== undefined, { error: PARTITION_ID_FORMS })
-    ),
+  partition_id: partitionIdJson,
   checkpoint_type: z.optional(
     z.literal('LAST_READ', { error: 'checkpoint_type must be LAST_READ' })
   ),
@@ -42,30 +64,10 @@ export function parseWebhookPayload(json: unknown): CheckpointTarget & { dry_run
     })
   }
   const flat = 'data' in result.data ? result.data.data : result.data
-  const partition = partitionSelector(flat.partition_id)
-  if (!partition)
-    throw new AppError('internal', { reason: 'validated partition id did not canonicalize' })
   return {
     stream_name: flat.stream_name,
     app_name: flat.app_name,
-    partition_id: partition,
+    partition_id: flat.partition_id,
     dry_run: flat.dry_run ?? false,
-  }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
-
-/** Raw bytes → JSON value; not UTF-8 or not JSON is a 400 (never a 500). */
-export function decodeJsonBody(body: Uint8Array): unknown {
-  let text: string
-  try {
-    text = utf8.decode(body)
-  } catch {
-    throw new AppError('invalid_request', { detail: 'The webhook body is not valid UTF-8' })
-  }
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new AppError('invalid_request', { detail: 'The webhook body is not valid JSON' })
   }
 }
