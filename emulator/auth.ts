@@ -1,6 +1,7 @@
 // X-Auth-Token check, run first on every DIS route.
-// T11 / upstream-facts §2.3: the API gateway answers 401 APIGW.0301 (setting token_error_style
-// 'apigw', default); DIS's own auth layer would answer HTTP 441 DIS.4113/4114 (§2.2, 'dis441').
+// T11 / docs/upstream.md § APIGW errors: the API gateway answers 401 APIGW.0301 (setting
+// token_error_style 'apigw', default); DIS's own auth layer would answer HTTP 441 DIS.4113/4114
+// (§ DIS error codes, 'dis441').
 import { apigwErrorBody, disErrorBody } from './errors.ts'
 import type { Reply } from './http-util.ts'
 import type { Instance } from './instance.ts'
@@ -46,7 +47,7 @@ export function checkDisToken(
   if (Date.now() >= issued.expires_at) {
     return tokenError(inst, requestId, 'expired', issued.expires_at)
   }
-  // T12 ⚠: a project-scoped token only acts in its own project (§4 "Project binding").
+  // T12 ⚠: a project-scoped token only acts in its own project (§ DIS requests).
   if (issued.project_id !== projectId) {
     return { status: 400, body: disErrorBody(inst.settings.error_shape, 'DIS.4117', [projectId]) }
   }

@@ -1,5 +1,6 @@
 // Call counters, the request log and in-flight tracking. The gateway's tests assert on upstream
-// call *counts* (RELIABILITY §5 item 3), so every non-control request is recorded.
+// call *counts* and *order* (retry amplification, snapshot before delete), not only on status
+// codes, so every non-control request is recorded.
 import type { CallRecord, CallRoute, CallsReport, RouteName } from './types.ts'
 
 const DIS_ROUTES: ReadonlySet<CallRoute> = new Set<RouteName>([

@@ -1,4 +1,5 @@
-// DIS checkpoint APIs: Delete (§1.1, T5–T10), Commit (§1.2) and Show (§1.3, T15).
+// DIS checkpoint APIs (docs/upstream.md): § DeleteCheckpoint (T5–T10), § CommitCheckpoint and
+// § ShowCheckpoint (T15).
 // Validation order: required params → checkpoint_type → partition id syntax → stream → app →
 // partition existence/expiry (syntax before lookups, as in T10's `abc` on an existing stream).
 import {
@@ -83,7 +84,8 @@ export function deleteCheckpoint(inst: Instance, r: DisRequest): Reply {
   for (const n of numbers) {
     if (checkpoints.delete(checkpointKey(t.stream.name, t.app, n))) deleted++
   }
-  // §1.1 [U]: deleting nothing is either idempotent or DIS.4375 (setting delete_missing_checkpoint)
+  // § DeleteCheckpoint [U]: deleting nothing is either idempotent or DIS.4375
+  // (setting delete_missing_checkpoint)
   if (deleted === 0 && inst.settings.delete_missing_checkpoint === 'error') {
     return disError(inst, NOT_COMMITTED)
   }
@@ -113,7 +115,7 @@ function field(body: Record<string, unknown>, key: string): string | undefined |
   return null
 }
 
-/** POST /v2/{project_id}/checkpoints → 201, empty body (§1.2, T15). */
+/** POST /v2/{project_id}/checkpoints → 201, empty body (§ CommitCheckpoint, T15). */
 export function commitCheckpoint(inst: Instance, r: DisRequest): Reply {
   if (r.body.trim() === '') return disError(inst, 'DIS.4202')
   const parsed = parseJson(r.body)
@@ -138,7 +140,7 @@ export function commitCheckpoint(inst: Instance, r: DisRequest): Reply {
   if (!/^\d+$/.test(seq)) return disError(inst, 'DIS.4216', [seq])
   const metadata = values.metadata ?? ''
   if (metadata.length > 1000) return disError(inst, 'DIS.4200', ['metadata is longer than 1000'])
-  // §1.2: sequence_number must be within the partition's valid range, else DIS.4224
+  // § CommitCheckpoint: sequence_number must be within the partition's valid range, else DIS.4224
   const { seq_low, seq_high } = t.partition
   if (BigInt(seq) < BigInt(seq_low) || BigInt(seq) > BigInt(seq_high)) {
     return disError(inst, 'DIS.4224', [seq])

@@ -1,4 +1,5 @@
-// Lookups and validation shared by the DIS routes, with the error codes of upstream-facts §2.2.
+// Lookups and validation shared by the DIS routes, with the error codes of docs/upstream.md
+// § DIS error codes.
 import { defaultStatusForCode, disErrorBody } from './errors.ts'
 import type { Reply } from './http-util.ts'
 import type { Instance } from './instance.ts'
@@ -41,7 +42,8 @@ export function checkApp(inst: Instance, app: string): Reply | null {
 
 /**
  * Parses a partition id per the `partition_id_forms` setting.
- * undefined → absent (lenient mode also treats '' as absent, like JDIS §1.6); Reply → DIS.4201 (T10).
+ * undefined → absent (lenient mode also treats '' as absent, like JDIS, § Partition ids);
+ * Reply → DIS.4201 (T10).
  */
 export function parsePartitionParam(
   inst: Instance,
@@ -53,7 +55,7 @@ export function parsePartitionParam(
   return n === null ? disError(inst, 'DIS.4201', [raw]) : n
 }
 
-/** T10: beyond the stream → DIS.4302; EXPIRED → DIS.4319 (§2.2, JDIS message sample). */
+/** T10: beyond the stream → DIS.4302; EXPIRED → DIS.4319 (§ DIS error codes, JDIS message sample). */
 export function findPartition(inst: Instance, stream: Stream, n: number): Partition | Reply {
   const partition = stream.partitions[n]
   if (!partition) return disError(inst, 'DIS.4302', [stream.name, canonicalPartitionId(n)])
@@ -63,7 +65,10 @@ export function findPartition(inst: Instance, stream: Stream, n: number): Partit
   return partition
 }
 
-/** `checkpoint_type`: required (setting checkpoint_type_required) and only `LAST_READ` (§1.1). */
+/**
+ * `checkpoint_type`: required (setting checkpoint_type_required) and only `LAST_READ`
+ * (§ DeleteCheckpoint).
+ */
 export function checkCheckpointType(inst: Instance, value: string | undefined): Reply | null {
   if (value === undefined || value === '') {
     return inst.settings.checkpoint_type_required

@@ -1,4 +1,5 @@
-// DescribeStream `GET /v2/{project_id}/streams/{stream_name}` (upstream-facts §1.4, T14).
+// DescribeStream `GET /v2/{project_id}/streams/{stream_name}`
+// (docs/upstream.md § DescribeStream, T14).
 import {
   type DisRequest,
   disError,
@@ -22,7 +23,8 @@ export function describeStream(inst: Instance, r: DisRequest): Reply {
       return disError(inst, 'DIS.4200', [`limit_partitions must be in [1, ${MAX_LIMIT}]`])
     }
   }
-  // `start_partitionId` (camel-case I) is exclusive: the list starts after it (§1.4, JDIS comment).
+  // `start_partitionId` (camel-case I) is exclusive: the list starts after it
+  // (§ DescribeStream, JDIS comment).
   const start = parsePartitionParam(inst, r.query.get('start_partitionId') || undefined)
   if (isReply(start)) return start
   const stream = findStream(inst, r.projectId, r.pathStream ?? '')

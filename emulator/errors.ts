@@ -1,9 +1,13 @@
-// Error body shapes. upstream-facts §2.1: DIS answers {errorCode,message} per its SDKs, or
-// {error_code,error_msg} per its docs (setting `error_shape`); the API gateway in front answers
-// {error_msg,error_code,request_id} (§2.3); IAM answers Keystone-style nested errors (§4, T3/T4).
+// Error body shapes (docs/upstream.md § Error bodies): DIS answers {errorCode,message} per its
+// SDKs, or {error_code,error_msg} per its docs (setting `error_shape`); the API gateway in front
+// answers {error_msg,error_code,request_id} (§ APIGW errors); IAM answers Keystone-style nested
+// errors (§ IAM token, T3/T4).
 import type { EmulatorSettings } from './types.ts'
 
-/** Message templates (§2.2). Details are appended as ` [a][b]`, as in the SDK-observed messages. */
+/**
+ * Message templates (§ DIS error codes). Details are appended as ` [a][b]`, as in the
+ * SDK-observed messages.
+ */
 const DIS_MESSAGES: Record<string, string> = {
   'DIS.4100': 'Authorization error.',
   'DIS.4113': 'Empty Token header.',
@@ -42,7 +46,7 @@ export const APIGW_MESSAGES: Record<string, string> = {
     'The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 second',
 }
 
-/** IAM error table (§4, OTCIAM) for fault bodies on the token route. */
+/** IAM error table (§ IAM token, OTCIAM) for fault bodies on the token route. */
 const IAM_MESSAGES: Record<string, string> = {
   'IAM.0001': 'The request you have made requires authentication.',
   'IAM.0006': 'Internal server error.',
@@ -132,7 +136,7 @@ export function defaultStatusForCode(code: string): number {
   const dis = /^DIS\.(\d{4})$/.exec(code)
   if (dis?.[1]) {
     const n = Number(dis[1])
-    if (n >= 4100 && n <= 4115) return 441 // DIS's own auth layer (§2.2)
+    if (n >= 4100 && n <= 4115) return 441 // DIS's own auth layer (§ DIS error codes)
     if (n >= 5000) return 500
   }
   return 400

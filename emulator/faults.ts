@@ -1,4 +1,5 @@
-// Switchable faults (RELIABILITY §5 item 2: a scriptable fault-injecting upstream).
+// Switchable faults: a fault-injecting upstream that each test scripts for itself (statuses,
+// delays, hangs, resets, redirects, garbage), in the spirit of Envoy's fault filter.
 // Rules are checked in order; the first matching rule with uses left decides the request.
 import {
   apigwErrorBody,

@@ -11,7 +11,10 @@ export interface Exchange {
   path: string
   query: URLSearchParams
   body: string
-  /** 32 hex, echoed as X-Request-Id (GO3 reads it from there, §2.1) and in APIGW bodies. */
+  /**
+   * 32 hex, echoed as X-Request-Id (GO3 reads it there: docs/upstream.md § DIS requests) and in
+   * APIGW bodies.
+   */
   requestId: string
   /** null for control requests, which are never logged. */
   call: Call | null

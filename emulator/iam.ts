@@ -1,4 +1,5 @@
-// IAM `POST /v3/auth/tokens` (KeystoneCreateUserTokenByPassword), upstream-facts §4, T1–T4.
+// IAM `POST /v3/auth/tokens` (KeystoneCreateUserTokenByPassword),
+// docs/upstream.md § IAM token, T1–T4.
 import { createHash } from 'node:crypto'
 import { iamErrorBody, iamMessageFor } from './errors.ts'
 import { parseJson, type Reply } from './http-util.ts'
@@ -50,7 +51,8 @@ function catalog(inst: Instance, region: string, projectId: string) {
 }
 
 export function createToken(inst: Instance, req: IamRequest): Reply {
-  // Content-Type must be application/json, any parameters (§4: `;charset=utf8`, SDK `;charset=UTF-8`)
+  // Content-Type must be application/json, any parameters
+  // (§ IAM token: `;charset=utf8`, SDK `;charset=UTF-8`)
   const mediaType = req.contentType?.split(';')[0]?.trim().toLowerCase()
   if (mediaType !== 'application/json') return INVALID_BODY
   const parsed = parseJson(req.body)
@@ -75,7 +77,7 @@ export function createToken(inst: Instance, req: IamRequest): Reply {
     domainName !== undefined ? domainName === account.name : domainId === account.id
   if (!seedUser || seedUser.password !== password || !accountMatches) return WRONG_LOGIN
 
-  // Scope: project (by id or name) wins over domain; no scope → domain-level token (§4).
+  // Scope: project (by id or name) wins over domain; no scope → domain-level token (§ IAM token).
   const scope = auth?.scope
   if (scope !== undefined && !obj(scope)) return INVALID_BODY
   const scopeProject = obj(obj(scope)?.project)

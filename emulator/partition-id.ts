@@ -1,5 +1,5 @@
 // Partition-id parsing. How the DIS *server* treats non-canonical ids is undocumented
-// (upstream-facts §1.6 [U]), hence two switchable modes.
+// (docs/upstream.md § Partition ids [U]), hence two switchable modes.
 import type { EmulatorSettings } from './types.ts'
 
 const INT_MAX = 2 ** 31 - 1
@@ -10,8 +10,9 @@ export function canonicalPartitionId(n: number): string {
 
 /**
  * 'documented' (default): exactly `shardId-` + 10 ASCII digits, or plain ASCII digits
- * (upstream-facts §1.1: `2` ≡ `shardId-0000000002`, T6). Values above Java's int range are invalid.
- * 'lenient': what the legacy Java SDK's own parser accepts (§1.6 `getPartitionNumberFromShardId`):
+ * (§ Partition ids: `2` ≡ `shardId-0000000002`, T6). Values above Java's int range are invalid.
+ * 'lenient': what the legacy Java SDK's own parser accepts
+ * (§ Partition ids, `getPartitionNumberFromShardId`):
  * case-insensitive `shardId` prefix, unpadded digits, a sign (`+7`, `-0`).
  * Returns the partition number, or null for an invalid id (→ DIS.4201).
  */

@@ -23,7 +23,8 @@ export function classify(method: string, pathname: string): Routed {
   if (pathname === CONTROL_PREFIX || pathname.startsWith(`${CONTROL_PREFIX}/`)) {
     return { kind: 'control', sub: pathname.slice(CONTROL_PREFIX.length) || '/' }
   }
-  // Unknown method+path pairs are unknown APIs to the API gateway (404 APIGW.0101, §2.3).
+  // Unknown method+path pairs are unknown APIs to the API gateway (404 APIGW.0101,
+  // docs/upstream.md § APIGW errors).
   if (pathname === '/v3/auth/tokens') {
     return method === 'POST' ? { kind: 'iam', route: 'iam_token' } : OTHER
   }

@@ -46,7 +46,7 @@ async function start(
     shutdown: onClosed ? () => void running?.close() : null,
   })
 
-  // Tokens are several KB (upstream-facts §4 suggests planning for ≥ 16 KB headers).
+  // Tokens are several KB (docs/upstream.md § IAM token: plan for ≥ 16 KB headers).
   const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     handleRequest(inst, req, res).catch((err: unknown) => internalError(inst, res, err))
   })

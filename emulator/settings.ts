@@ -1,14 +1,15 @@
-// Switchable behaviours: every place where upstream-facts.md leaves the real behaviour open ([U]/⚠).
+// Switchable behaviours: every place where the real behaviour is open (docs/upstream.md
+// § Unverified, [U]/⚠).
 import type { EmulatorSettings } from './types.ts'
 
 export const DEFAULT_SETTINGS: Readonly<EmulatorSettings> = Object.freeze({
-  error_shape: 'sdk', // §2.1: what Huawei's own SDKs parse ({errorCode,message})
+  error_shape: 'sdk', // § Error bodies: what Huawei's own SDKs parse ({errorCode,message})
   token_error_style: 'apigw', // T11: APIGW.0301 / 401
-  token_ttl_seconds: 86400, // §4: 24 h
-  checkpoint_type_required: true, // §1.1: required in current docs
-  partition_id_forms: 'documented', // §1.1 two documented forms
+  token_ttl_seconds: 86400, // § IAM token: 24 h
+  checkpoint_type_required: true, // § DeleteCheckpoint: required in current docs
+  partition_id_forms: 'documented', // § Partition ids: the two documented forms
   delete_without_partition: 'all', // T7 ⚠
-  delete_missing_checkpoint: 'ok', // §1.1 [U]: idempotent
+  delete_missing_checkpoint: 'ok', // § DeleteCheckpoint [U]: idempotent
   // § ShowCheckpoint [U]: "-1" is what Huawei's own consumers test for (see docs/emulator.md)
   show_missing_checkpoint: 'negative',
   max_page_size: null,

@@ -1,5 +1,5 @@
 // Issued IAM tokens. Several stay valid at once: a new token does not invalidate older ones
-// (upstream-facts §4); revokeAll() simulates a password change (§4: "all tokens become invalid").
+// (docs/upstream.md § IAM token); revokeAll() simulates a password change (tokens become invalid).
 import { randomBytes } from 'node:crypto'
 
 export interface IssuedToken {
@@ -12,12 +12,15 @@ export interface IssuedToken {
   revoked: boolean
 }
 
-/** 2880 bytes → 3840 base64 chars: inside the 1.2–9.1 KB range estimated in §4 (doc prefix `MIIPAg…`). */
+/**
+ * 2880 bytes → 3840 base64 chars: inside the 1.2–9.1 KB range estimated in § IAM token
+ * (doc prefix `MIIPAg…`).
+ */
 const TOKEN_BYTES = 2880
 
 /**
  * A CMS-looking opaque token: DER SEQUENCE header 0x30 0x82 + 2-byte length, then random bytes.
- * Base64 of that header is `MII…`, like every real token (§4).
+ * Base64 of that header is `MII…`, like every real token (§ IAM token).
  */
 export function newTokenString(): string {
   const bytes = randomBytes(TOKEN_BYTES)
@@ -27,7 +30,7 @@ export function newTokenString(): string {
   return bytes.toString('base64')
 }
 
-/** ISO-8601 UTC with microseconds, like `2020-01-04T09:05:22.701000Z` (§4). */
+/** ISO-8601 UTC with microseconds, like `2020-01-04T09:05:22.701000Z` (§ IAM token). */
 export function iamTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
 }

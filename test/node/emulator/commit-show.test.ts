@@ -1,4 +1,5 @@
-// CommitCheckpoint and ShowCheckpoint: upstream-facts §1.2–1.3, test vector T15.
+// CommitCheckpoint and ShowCheckpoint: docs/upstream.md § CommitCheckpoint,
+// § ShowCheckpoint, test vector T15.
 import { describe, expect, it } from 'vitest'
 import { checkpointsUrl, fetchToken } from '../../../emulator/demo.ts'
 import { ctl, emu, token, useEmulator } from './harness.ts'

@@ -1,4 +1,5 @@
-// DeleteCheckpoint: upstream-facts §1.1, §2, test vectors T5–T10.
+// DeleteCheckpoint: docs/upstream.md § DeleteCheckpoint, § DIS error codes,
+// test vectors T5–T10.
 import { describe, expect, it } from 'vitest'
 import { checkpointsUrl, DEMO, fetchToken } from '../../../emulator/demo.ts'
 import { ctl, emu, token, useEmulator } from './harness.ts'
@@ -126,7 +127,7 @@ describe('DELETE /v2/{project_id}/checkpoints', () => {
     }
   })
 
-  it('partition_id_forms: lenient accepts what the Java SDK parser accepts (§1.6)', async () => {
+  it('partition_id_forms: lenient accepts what the Java SDK parser accepts (§ Partition ids)', async () => {
     await ctl.settings({ partition_id_forms: 'lenient' })
     for (const id of ['shardId-1', 'SHARDID-0000000001', 'shardid-+1', '+1', '001']) {
       expect((await del({ ...base, partition_id: id })).status, id).toBe(204)

@@ -1,4 +1,4 @@
-// DescribeStream: upstream-facts §1.4, test vector T14.
+// DescribeStream: docs/upstream.md § DescribeStream, test vector T14.
 import { describe, expect, it } from 'vitest'
 import { DEMO, streamUrl } from '../../../emulator/demo.ts'
 import { ctl, emu, token, useEmulator } from './harness.ts'

@@ -1,4 +1,4 @@
-// Fault actions (RELIABILITY §5 item 2): status/error_code, body, headers, delay, hang, reset, redirect, garbage.
+// Fault actions: status/error_code, body, headers, delay, hang, reset, redirect, garbage.
 import { beforeEach, describe, expect, it } from 'vitest'
 import { requestToken, streamUrl } from '../../../emulator/demo.ts'
 import { ctl, deletePartition, emu, token, useEmulator } from './harness.ts'

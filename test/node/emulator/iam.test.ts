@@ -1,4 +1,4 @@
-// IAM token API: upstream-facts §4, test vectors T1–T4.
+// IAM token API: docs/upstream.md § IAM token, test vectors T1–T4.
 import { describe, expect, it } from 'vitest'
 import { DEMO, fetchToken, requestToken, tokenRequestBody } from '../../../emulator/demo.ts'
 import { ctl, emu, useEmulator } from './harness.ts'

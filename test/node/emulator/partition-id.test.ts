@@ -1,4 +1,4 @@
-// Partition-id parsing (upstream-facts §1.1, §1.6) and the seeded world's shape.
+// Partition-id parsing (docs/upstream.md § Partition ids) and the seeded world's shape.
 import { describe, expect, it } from 'vitest'
 import {
   canonicalPartitionId,
