@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
 import type { AppEnv } from './env'
 import { AppError } from './errors/app-error'
@@ -13,7 +14,6 @@ import { createRuntimeStore } from './runtime'
 import type { UpstreamDeps } from './upstream/context'
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './upstream/retry-policy'
 import { createTokenCache } from './upstream/token-cache'
-import { createReplayCache } from './webhooks/replay-cache'
 
 export interface AppOptions {
   /** Overrides of the retry timing (tests use short timeouts). */
@@ -21,22 +21,16 @@ export interface AppOptions {
   now?: () => number
   random?: () => number
   fetch?: UpstreamDeps['fetch']
-}
-
-/** Known paths and their methods: anything else on these paths is a 405 with `Allow`. */
-const ROUTES: Record<string, string[]> = {
-  '/healthz': ['GET', 'HEAD'],
-  '/openapi.json': ['GET', 'HEAD'],
-  '/v1/checkpoints': ['DELETE'],
-  '/v1/hooks/:client_id': ['POST'],
+  /** How long a webhook body may take to arrive (default 10 s; tests shorten it). */
+  webhookBodyTimeoutMs?: number
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
- * Builds the gateway. Middleware order (STYLE C4): request id → request context (log line,
- * no-store) → configuration → per-route auth → validation → handler. Everything thrown becomes
- * one RFC 9457 problem in `handleError`.
+ * Builds the gateway. Middleware order: request id → request context (log line, no-store,
+ * arrival time) → 405 for known paths → configuration → per-route auth → the client's rate
+ * limit → validation → handler. Everything thrown becomes one RFC 9457 problem in `handleError`.
  */
 export function createApp(options: AppOptions = {}) {
   const deps: UpstreamDeps = {
@@ -57,23 +51,28 @@ export function createApp(options: AppOptions = {}) {
   const app = new Hono<AppEnv>()
   app.use(requestId({ limitLength: 128 }))
   app.use(requestContext(deps.now))
+  // A known path with another method: 405 with `Allow`, derived from the routes below.
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        renderProblem(
+          c,
+          new AppError('method_not_allowed', {
+            detail: `${c.req.method} is not allowed here`,
+            headers: { Allow: methods.join(', ') },
+          })
+        ),
+    })
+  )
   app.route('/healthz', healthRoutes(runtimeFor))
   app.route('/openapi.json', openapiRoutes())
-  const replays = createReplayCache({ now: deps.now })
 
-  app.use('/v1/checkpoints', loadRuntime('DELETE /v1/checkpoints', runtimeFor))
+  app.use('/v1/checkpoints', loadRuntime('/v1/checkpoints', runtimeFor))
   app.route('/v1/checkpoints', checkpointRoutes(deps))
-  app.use('/v1/hooks/:client_id', loadRuntime('POST /v1/hooks/{client_id}', runtimeFor))
-  app.route('/v1/hooks', hookRoutes(deps, replays))
+  app.use('/v1/hooks/:client_id', loadRuntime('/v1/hooks/{client_id}', runtimeFor))
+  app.route('/v1/hooks', hookRoutes(deps, options.webhookBodyTimeoutMs))
 
-  for (const [path, methods] of Object.entries(ROUTES)) {
-    app.all(path, (c) => {
-      throw new AppError('method_not_allowed', {
-        detail: `${c.req.method} is not allowed on ${path}`,
-        headers: { Allow: methods.join(', ') },
-      })
-    })
-  }
   app.notFound((c) => renderProblem(c, new AppError('not_found', { detail: 'No such route' })))
   app.onError(handleError)
   return app

@@ -1,9 +1,9 @@
-import type { Context } from 'hono'
 import { isAllowed } from './auth/allow'
-import type { AppEnv } from './env'
+import type { ClientConfig } from './config/types'
 import { AppError } from './errors/app-error'
 import type { ProblemCode } from './errors/codes'
-import type { UpstreamContext, UpstreamDeps } from './upstream/context'
+import type { RequestLog } from './logging/request-log'
+import type { UpstreamContext } from './upstream/context'
 import { listReadablePartitions } from './upstream/describe-stream'
 import { deleteCheckpoint } from './upstream/dis'
 import { mapWithLimit } from './upstream/fan-out'
@@ -38,26 +38,26 @@ export const FAN_OUT = 5
  */
 export const SUBREQUEST_RESERVE = 5
 
+/** Everything a reset needs, given explicitly so every route (and undo) can reuse it. */
+export interface ResetInput {
+  client: ClientConfig
+  request: ResetRequest
+  /** The request's upstream view: configuration, tokens, deadline. */
+  upstream: UpstreamContext
+  requestId: string
+  log: RequestLog
+}
+
 /**
  * The part both routes share once the caller is authenticated and the input is canonical:
  * scope check (403 with no upstream call), partition resolution, DELETEs, receipt.
  */
-export async function performReset(
-  c: Context<AppEnv>,
-  deps: UpstreamDeps,
-  request: ResetRequest
-): Promise<ResetReceipt> {
-  const log = c.get('log')
+export async function performReset(input: ResetInput): Promise<ResetReceipt> {
+  const { client, request, upstream: ctx, log } = input
   log.stream = request.stream_name
   log.app = request.app_name
   log.dry_run = request.dry_run
-  const client = c.get('client')
-  if (!isAllowed(client.allow, request.stream_name, request.app_name)) {
-    throw new AppError('forbidden', {
-      detail: `Client ${client.id} may not reset checkpoints of ${request.stream_name}/${request.app_name}`,
-    })
-  }
-  const ctx = upstreamContext(c, deps)
+  authorize(client, request)
   try {
     const partitions =
       request.partition === ALL_PARTITIONS
@@ -70,14 +70,31 @@ export async function performReset(
       app_name: request.app_name,
       checkpoint_type: 'LAST_READ',
       partitions,
-      request_id: c.get('requestId'),
+      request_id: input.requestId,
       ...(request.dry_run ? { dry_run: true as const } : {}),
     }
   } finally {
-    log.upstream_attempts = ctx.stats.attempts
-    log.iam_calls = ctx.stats.iamCalls
-    log.token = ctx.stats.token
+    recordUpstream(log, ctx)
   }
+}
+
+/** 403 with no upstream call unless the client's `allow` covers the stream/app. */
+export function authorize(
+  client: ClientConfig,
+  target: { stream_name: string; app_name: string }
+): void {
+  if (!isAllowed(client.allow, target.stream_name, target.app_name)) {
+    throw new AppError('forbidden', {
+      detail: `Client ${client.id} may not touch checkpoints of ${target.stream_name}/${target.app_name}`,
+    })
+  }
+}
+
+/** Copies what the request did upstream into its log line. */
+export function recordUpstream(log: RequestLog, ctx: UpstreamContext): void {
+  log.upstream_attempts = ctx.stats.attempts
+  log.iam_calls = ctx.stats.iamCalls
+  log.token = ctx.stats.token
 }
 
 type Outcome =
@@ -169,16 +186,4 @@ function partialFailure(
       ),
     },
   })
-}
-
-function upstreamContext(c: Context<AppEnv>, deps: UpstreamDeps): UpstreamContext {
-  const runtime = c.get('runtime')
-  return {
-    config: runtime.config,
-    tokens: runtime.tokens,
-    deps,
-    deadline: deps.now() + deps.policy.deadlineMs,
-    stats: { attempts: 0, iamCalls: 0, token: 'none' },
-    subrequests: { used: 0, limit: runtime.config.subrequestLimit },
-  }
 }

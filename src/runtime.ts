@@ -1,4 +1,5 @@
 import { parseConfig } from './config/parse'
+import { EnvSchema } from './config/schema'
 import type { GatewayConfig } from './config/types'
 import type { TokenCache } from './upstream/token-cache'
 
@@ -11,17 +12,13 @@ export interface Runtime {
 export type RuntimeResult = { ok: true; runtime: Runtime } | { ok: false; reasons: string[] }
 
 /** The bindings the configuration is made of; a change in any of them is a new configuration. */
-const CONFIG_KEYS = [
-  'DIS_REGION',
-  'DIS_PROJECT_ID',
-  'IAM_DOMAIN_NAME',
-  'IAM_USER_NAME',
-  'IAM_PASSWORD',
-  'GATEWAY_CLIENTS',
-  'DIS_ENDPOINT',
-  'IAM_ENDPOINT',
-  'WORKERS_SUBREQUEST_LIMIT',
-] as const
+const CONFIG_KEYS = Object.keys(EnvSchema.shape)
+/**
+ * Bindings (not strings) the gateway cannot work without, declared in wrangler.toml. A deploy
+ * that lost one fails closed with `misconfigured` instead of failing open (e.g. without a
+ * replay guard) or half-way through a reset.
+ */
+const REQUIRED_BINDINGS = ['REPLAY_GUARD', 'TOKEN_BROKER', 'LEDGER', 'CLIENT_RATE_LIMITER'] as const
 
 const MAX_REMEMBERED = 4
 
@@ -40,13 +37,17 @@ export function createRuntimeStore(newTokenCache: () => TokenCache) {
     const known = byEnv.get(env)
     if (known) return known
     const record = env as Record<string, unknown>
-    const values = CONFIG_KEYS.map((key) => record[key])
+    const values = [...CONFIG_KEYS, ...REQUIRED_BINDINGS].map((key) => record[key])
     let entry = remembered.find((r) => r.values.every((v, i) => v === values[i]))
     if (!entry) {
       const parsed = parseConfig(record)
-      const result: RuntimeResult = parsed.ok
-        ? { ok: true, runtime: { config: parsed.config, tokens: newTokenCache() } }
-        : parsed
+      const missing = REQUIRED_BINDINGS.filter((name) => typeof record[name] !== 'object').map(
+        (name) => `binding ${name} is missing (see wrangler.toml)`
+      )
+      const result: RuntimeResult =
+        parsed.ok && missing.length === 0
+          ? { ok: true, runtime: { config: parsed.config, tokens: newTokenCache() } }
+          : { ok: false, reasons: [...missing, ...(parsed.ok ? [] : parsed.reasons)] }
       entry = { values, result }
       remembered = [entry, ...remembered].slice(0, MAX_REMEMBERED)
     }

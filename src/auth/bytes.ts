@@ -6,6 +6,12 @@ export function hexToBytes(hex: string): Uint8Array {
   return out
 }
 
+export function bytesToHex(bytes: Uint8Array): string {
+  let out = ''
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
+  return out
+}
+
 /**
  * Constant-time equality of two byte arrays. Callers compare fixed-size digests, so the only
  * length difference possible is a programming error, which returns false without timing data
@@ -20,6 +26,7 @@ export function timingSafeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 const encoder = new TextEncoder()
 
-export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
+export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
+  const bytes = typeof data === 'string' ? encoder.encode(data) : data
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
 }

@@ -1,5 +1,5 @@
-import { compileAllowRule } from '../auth/allow'
-import { hexToBytes } from '../auth/bytes'
+import { compileAllowRule, isAllowed } from '../auth/allow'
+import { bytesToHex, hexToBytes } from '../auth/bytes'
 import { APP_NAME, STREAM_NAME } from '../validation/names'
 import { partitionSelector } from '../validation/partition-id'
 import { githubKey, MIN_SECRET_BYTES, standardWebhooksKey } from '../webhooks/secrets'
@@ -7,8 +7,11 @@ import { defaultDisEndpoint, defaultIamEndpoint, parseEndpoint } from './endpoin
 import { ClientsSchema, EnvSchema, type RawClient } from './schema'
 import type { CheckpointTarget, ClientConfig, GatewayConfig } from './types'
 
-/** Workers Free plan subrequest limit per invocation (RELIABILITY §2); Paid is 10 000. */
+/** Workers Free plan subrequest limit per invocation (README "Limits"); Paid is 10 000. */
 export const FREE_PLAN_SUBREQUESTS = 50
+const DEFAULT_REPLAY_RETENTION_HOURS = 96
+const DEFAULT_LEDGER_RETENTION_DAYS = 30
+const HOUR_MS = 3_600_000
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; reasons: string[] }
 
@@ -56,13 +59,20 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       iamPassword: vars.IAM_PASSWORD,
       disEndpoint: dis.origin,
       iamEndpoint: iam.origin,
-      subrequestLimit: vars.WORKERS_SUBREQUEST_LIMIT
-        ? Number(vars.WORKERS_SUBREQUEST_LIMIT)
-        : FREE_PLAN_SUBREQUESTS,
+      subrequestLimit: numberOr(vars.WORKERS_SUBREQUEST_LIMIT, FREE_PLAN_SUBREQUESTS),
+      replayRetentionMs:
+        numberOr(vars.REPLAY_RETENTION_HOURS, DEFAULT_REPLAY_RETENTION_HOURS) * HOUR_MS,
+      ledger: vars.RESET_LEDGER !== 'off',
+      ledgerRetentionMs:
+        numberOr(vars.LEDGER_RETENTION_DAYS, DEFAULT_LEDGER_RETENTION_DAYS) * 24 * HOUR_MS,
       clients,
       clientsById: new Map(clients.map((client) => [client.id, client])),
     },
   }
+}
+
+function numberOr(text: string | undefined, fallback: number): number {
+  return text ? Number(text) : fallback
 }
 
 function trimDot(reason: string): string {
@@ -88,9 +98,41 @@ function parseClients(raw: string, reasons: string[]): ClientConfig[] | undefine
       ? parseTarget(raw.target, `GATEWAY_CLIENTS[${index}].target`, reasons)
       : undefined
     const keys = webhookKeys(raw, `GATEWAY_CLIENTS[${index}].webhook_secrets`, reasons)
-    clients.push(toClient(raw, target, keys))
+    const client = toClient(raw, target, keys)
+    if (target && !isAllowed(client.allow, target.stream_name, target.app_name)) {
+      reasons.push(`GATEWAY_CLIENTS[${index}].target is outside the client's own allow`)
+    }
+    clients.push(client)
   }
+  reasons.push(...sharedCredentials(clients))
   return reasons.length > 0 ? undefined : clients
+}
+
+/**
+ * A credential must identify exactly one client: with the same key hash or webhook secret on
+ * two clients, one client's request would authenticate as (and be scoped as) the other.
+ * Secrets are compared by their decoded key bytes, so `whsec_X` and `X` count as the same.
+ */
+function sharedCredentials(clients: readonly ClientConfig[]): string[] {
+  const reasons: string[] = []
+  const seen = new Map<string, number>()
+  clients.forEach((client, index) => {
+    const own = new Set([
+      ...client.apiKeyHashes.map((bytes) => `key:${bytesToHex(bytes)}`),
+      ...client.webhookKeys.map((bytes) => `secret:${bytesToHex(bytes)}`),
+    ])
+    for (const credential of own) {
+      const first = seen.get(credential)
+      if (first === undefined) seen.set(credential, index)
+      else {
+        const what = credential.startsWith('key:') ? 'api_key_sha256' : 'webhook_secrets'
+        reasons.push(
+          `GATEWAY_CLIENTS[${index}].${what} repeats a credential of GATEWAY_CLIENTS[${first}]`
+        )
+      }
+    }
+  })
+  return reasons
 }
 
 function parseTarget(
@@ -114,7 +156,7 @@ function webhookKeys(raw: RawClient, where: string, reasons: string[]): Uint8Arr
     if (!key) {
       reasons.push(
         scheme === 'github'
-          ? `${where}[${i}] must not be empty`
+          ? `${where}[${i}] must be at least ${MIN_SECRET_BYTES} characters`
           : `${where}[${i}] must be whsec_ followed by base64 of at least ${MIN_SECRET_BYTES} bytes`
       )
       return []

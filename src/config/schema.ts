@@ -23,6 +23,24 @@ const required = (what: string, pattern?: RegExp) =>
       ...(pattern ? [z.regex(pattern, { error: `${what} has an invalid format` })] : [])
     )
 
+/**
+ * An optional whole number written as plain decimal digits (no sign, no leading zero, no
+ * exponent: `00`, `1e3` or `+60` are refused, not guessed at) within [min, max]. Empty = unset.
+ */
+const decimal = (what: string, min: number, max: number) =>
+  z.optional(
+    z
+      .string()
+      .check(
+        z.refine(
+          (text) =>
+            text === '' ||
+            (/^[1-9][0-9]{0,8}$/.test(text) && Number(text) >= min && Number(text) <= max),
+          { error: `${what} must be a whole number from ${min} to ${max}, in plain decimal digits` }
+        )
+      )
+  )
+
 export const EnvSchema = z.object({
   DIS_REGION: required('DIS_REGION', REGION_PATTERN),
   DIS_PROJECT_ID: required('DIS_PROJECT_ID', PROJECT_ID_PATTERN),
@@ -32,13 +50,10 @@ export const EnvSchema = z.object({
   GATEWAY_CLIENTS: required('GATEWAY_CLIENTS'),
   DIS_ENDPOINT: z.optional(z.string()),
   IAM_ENDPOINT: z.optional(z.string()),
-  WORKERS_SUBREQUEST_LIMIT: z.optional(
-    z.string().check(
-      z.regex(/^([0-9]{2,6})?$/, {
-        error: 'WORKERS_SUBREQUEST_LIMIT must be a whole number from 10',
-      })
-    )
-  ),
+  WORKERS_SUBREQUEST_LIMIT: decimal('WORKERS_SUBREQUEST_LIMIT', 10, 1_000_000),
+  REPLAY_RETENTION_HOURS: decimal('REPLAY_RETENTION_HOURS', 1, 720),
+  RESET_LEDGER: z.optional(z.enum(['on', 'off', ''], { error: 'RESET_LEDGER must be on or off' })),
+  LEDGER_RETENTION_DAYS: decimal('LEDGER_RETENTION_DAYS', 1, 365),
 })
 
 const TargetSchema = z.strictObject({

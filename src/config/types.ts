@@ -34,6 +34,12 @@ export interface GatewayConfig {
    * instead of hitting the platform's "Too many subrequests".
    */
   subrequestLimit: number
+  /** How long an accepted webhook delivery is remembered (REPLAY_RETENTION_HOURS). */
+  replayRetentionMs: number
+  /** RESET_LEDGER: snapshots, ledger and undo (true), or a pure DELETE proxy (false). */
+  ledger: boolean
+  /** How long ledger entries are kept (LEDGER_RETENTION_DAYS). */
+  ledgerRetentionMs: number
   clients: ClientConfig[]
   clientsById: Map<string, ClientConfig>
 }

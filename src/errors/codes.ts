@@ -16,13 +16,20 @@ export const PROBLEMS = {
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
-  rate_limited: { status: 429, title: 'Rate limited upstream' },
+  request_timeout: { status: 408, title: 'Request timeout' },
+  rate_limited: { status: 429, title: 'Rate limited' },
   upstream_error: { status: 502, title: 'Upstream error' },
   upstream_auth_failed: { status: 502, title: 'Upstream authentication failed' },
   upstream_unavailable: { status: 503, title: 'Upstream unavailable' },
   upstream_timeout: { status: 504, title: 'Upstream timeout' },
   misconfigured: { status: 500, title: 'Gateway misconfigured' },
   internal: { status: 500, title: 'Internal error' },
+  reset_not_found: { status: 404, title: 'Reset not found' },
+  delivery_in_progress: { status: 409, title: 'Delivery in progress' },
+  already_undone: { status: 409, title: 'Already undone' },
+  undo_conflict: { status: 409, title: 'Undo conflict' },
+  sequence_expired: { status: 410, title: 'Sequence expired' },
+  state_unavailable: { status: 503, title: 'Shared state unavailable' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>
 
 export type ProblemCode = keyof typeof PROBLEMS

@@ -1,3 +1,5 @@
+import type { TokenSource } from '../upstream/token-cache'
+
 /**
  * One structured JSON line per request (contract §4 "Logs"). Every stage writes what it knows
  * into the record; `writeRequestLog` emits it once, at the end.
@@ -18,7 +20,7 @@ export interface RequestLog {
   code: string | null
   upstream_attempts: number
   iam_calls: number
-  token: 'cache' | 'fetch' | 'shared' | 'none'
+  token: TokenSource | 'none'
   duration_ms: number
   /** The caller asked for a dry run: nothing was deleted. */
   dry_run?: boolean
@@ -28,8 +30,11 @@ export interface RequestLog {
   replayed?: boolean
   /** Internal reason of a failure (never sent to the caller; never holds a secret). */
   reason?: string
-  /** Names of fields that failed validation, with a truncated, escaped copy of the value. */
-  rejected?: { field: string; value: string }[]
+  /**
+   * Parameters of a rejected request: known ones with a truncated, escaped copy of the value,
+   * unknown ones by (escaped) name only — their value is never logged.
+   */
+  rejected?: { field: string; value?: string }[]
 }
 
 const MAX_UNTRUSTED = 64

@@ -9,9 +9,9 @@ import type { RuntimeResult } from '../runtime'
  * every route behind this middleware answers 500 `misconfigured`, and the reasons (paths and
  * rule names, never values) go to the log only.
  */
-export const loadRuntime = (route: string, runtimeFor: (env: object) => RuntimeResult) =>
+export const loadRuntime = (path: string, runtimeFor: (env: object) => RuntimeResult) =>
   createMiddleware<AppEnv>(async function loadRuntime(c, next) {
-    c.get('log').route = route
+    c.get('log').route = `${c.req.method} ${path}`
     const result = runtimeFor(c.env ?? {})
     if (!result.ok) {
       throw new AppError('misconfigured', {

@@ -13,6 +13,7 @@ export const requestContext = (now: () => number) =>
     const started = now()
     const log = newRequestLog(c.get('requestId'), c.req.method)
     c.set('log', log)
+    c.set('startedAt', started)
     try {
       await next()
     } finally {

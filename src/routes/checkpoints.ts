@@ -1,9 +1,12 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors/app-error'
-import { bearerAuth } from '../middleware/bearer-auth'
+import { apiKeyAuth } from '../middleware/api-key-auth'
+import { clientRateLimit } from '../middleware/client-rate-limit'
+import { noBody } from '../middleware/no-body'
 import { performReset } from '../reset'
 import type { UpstreamDeps } from '../upstream/context'
+import { upstreamFor } from '../upstream/for-request'
 import { CheckpointQuerySchema } from '../validation/checkpoint-request'
 import { partitionSelector } from '../validation/partition-id'
 import { validateQuery } from '../validation/validate'
@@ -12,18 +15,26 @@ import { validateQuery } from '../validation/validate'
 export function checkpointRoutes(deps: UpstreamDeps) {
   return new Hono<AppEnv>().delete(
     '/',
-    bearerAuth(),
+    apiKeyAuth(),
+    clientRateLimit(),
+    noBody(),
     validateQuery(CheckpointQuerySchema),
     async (c) => {
       const query = c.req.valid('query')
       const partition = partitionSelector(query.partition_id)
       if (!partition)
         throw new AppError('internal', { reason: 'validated partition id did not canonicalize' })
-      const receipt = await performReset(c, deps, {
-        stream_name: query.stream_name,
-        app_name: query.app_name,
-        partition,
-        dry_run: query.dry_run === 'true',
+      const receipt = await performReset({
+        client: c.get('client'),
+        request: {
+          stream_name: query.stream_name,
+          app_name: query.app_name,
+          partition,
+          dry_run: query.dry_run === 'true',
+        },
+        upstream: upstreamFor(c, deps),
+        requestId: c.get('requestId'),
+        log: c.get('log'),
       })
       return c.json(receipt, 200)
     }

@@ -9,7 +9,7 @@ import { parseRetryAfter, retryAfterSeconds } from './retry-policy'
  * a given problem. The mapping tables of contract §2 and §4 live here and nowhere else.
  */
 export type Verdict =
-  | { kind: 'ok'; status: number; body: string }
+  | { kind: 'ok'; status: number; body: string; acceptedCode?: string }
   | { kind: 'token_rejected'; error: AppError }
   | { kind: 'retry'; throttled: boolean; retryAfterMs: number | undefined; error: AppError }
   | { kind: 'fail'; error: AppError }
@@ -29,15 +29,24 @@ const NOT_FOUND_CODES: Record<string, ProblemCode> = {
 const OWN_CREDENTIAL_CODES = new Set(['DIS.4116', 'DIS.4117'])
 /** DIS blacklisted our egress IP after repeated failures; it says to wait ~30 min (§2.2). */
 const BLACKLISTED_CODE = 'DIS.4309'
+/** DIS.4201 "Invalid partition_id": the caller's input, not an upstream fault. */
+const INVALID_PARTITION_CODE = 'DIS.4201'
 
 const UNAVAILABLE_RETRY_AFTER_S = 5
 
-export function classifyDis(outcome: AttemptOutcome, now: number): Verdict {
+export function classifyDis(
+  outcome: AttemptOutcome,
+  now: number,
+  accept: readonly string[] = []
+): Verdict {
   if (outcome.kind === 'timeout') return retry(false, undefined, timeoutError('DIS'))
   if (outcome.kind === 'network') return retry(false, undefined, unreachable('DIS', undefined))
   const { status, body, headers } = outcome
   if (status >= 200 && status < 300) return { kind: 'ok', status, body }
   const code = upstreamErrorCode(body)
+  if (code !== null && status >= 400 && status < 500 && accept.includes(code)) {
+    return { kind: 'ok', status, body: '', acceptedCode: code }
+  }
   const upstream: UpstreamSummary = { status, error_code: code }
   const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now)
   if (status === 401 || status === 441 || (code !== null && TOKEN_REJECTED_CODES.has(code))) {
@@ -71,6 +80,9 @@ export function classifyDis(outcome: AttemptOutcome, now: number): Verdict {
       upstream,
       'DIS answered with a redirect, which the gateway never follows'
     )
+  }
+  if (code === INVALID_PARTITION_CODE) {
+    return fail('invalid_request', upstream, 'DIS does not accept this partition id')
   }
   const mapped = code === null ? undefined : NOT_FOUND_CODES[code]
   if (mapped) return fail(mapped, upstream, 'DIS reports that it does not exist')

@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/types'
 import type { FetchLike } from './attempt'
 import type { RetryPolicy } from './retry-policy'
-import type { TokenCache, TokenSource } from './token-cache'
+import type { IssuedToken, TokenCache, TokenSource } from './token-cache'
 
 /** Everything upstream calls depend on, injectable for tests (clock, randomness, fetch). */
 export interface UpstreamDeps {
@@ -21,14 +21,43 @@ export interface UpstreamStats {
   token: TokenSource | 'none'
 }
 
-/** Request-scoped view of the upstream: shares the isolate's token cache, owns its deadline. */
-export interface UpstreamContext {
-  config: GatewayConfig
-  tokens: TokenCache
+/** What the single retry layer needs: the clock and policy, a deadline, a subrequest budget. */
+export interface RetryContext {
   deps: UpstreamDeps
   /** Absolute time (deps.now) after which nothing new is started. */
   deadline: number
-  stats: UpstreamStats
   /** Outbound requests made so far by this invocation, against the configured platform limit. */
   subrequests: { used: number; limit: number }
+}
+
+/** The IAM user whose password is exchanged for a project-scoped token. */
+export type IamIdentity = Pick<
+  GatewayConfig,
+  'iamEndpoint' | 'iamDomainName' | 'iamUserName' | 'iamPassword' | 'projectId'
+>
+
+/** What fetching an IAM token needs (also inside the token broker object). */
+export interface IamContext extends RetryContext {
+  config: IamIdentity
+  stats: Pick<UpstreamStats, 'iamCalls'>
+}
+
+/** Where a request gets a token when its isolate has none: the broker, or IAM itself. */
+export interface TokenSupply {
+  /** A token for this request's isolate cache to keep. */
+  issue(): Promise<IssuedToken & { via: TokenSource }>
+  /** DIS rejected `token` (revoked or expired early): whoever shares it must not hand it out again. */
+  dropped(token: string): Promise<void>
+  /** DIS rejected a fresh `token`: the identity itself is refused; trip the shared breaker. */
+  refused(token: string): Promise<void>
+}
+
+/** Request-scoped view of the upstream: shares the isolate's token cache, owns its deadline. */
+export interface UpstreamContext extends IamContext {
+  config: GatewayConfig
+  tokens: TokenCache
+  supply: TokenSupply
+  /** When the request arrived (deps.now): a token issued after this is fresh for it. */
+  startedAt: number
+  stats: UpstreamStats
 }

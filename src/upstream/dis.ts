@@ -1,8 +1,8 @@
 import { attempt } from './attempt'
 import { classifyDis } from './classify'
 import type { UpstreamContext } from './context'
-import { fetchIamToken } from './iam'
 import { retrying } from './retrying'
+import type { TokenLease } from './token-cache'
 
 export interface CheckpointRef {
   stream_name: string
@@ -11,13 +11,11 @@ export interface CheckpointRef {
   partition_id: string
 }
 
-/**
- * DeleteCheckpoint (upstream-facts §1.1, T5): `DELETE /v2/{project_id}/checkpoints`.
- * The URL is built from the configured origin, the configured project id and URLSearchParams,
- * so no caller value can change host, path or the parameter set (OWASP API7). Nothing from the
- * caller's request is forwarded: the headers are built here from scratch.
- */
-export async function deleteCheckpoint(ctx: UpstreamContext, ref: CheckpointRef): Promise<void> {
+/** DIS.4375 "The app does not commit checkpoint" (docs/upstream.md § Error codes). */
+export const NOT_COMMITTED = 'DIS.4375'
+
+/** The checkpoint query every DIS checkpoint API takes (docs/upstream.md T5, T15). */
+export function checkpointUrl(ctx: UpstreamContext, ref: CheckpointRef): URL {
   const url = new URL(`/v2/${ctx.config.projectId}/checkpoints`, ctx.config.disEndpoint)
   url.search = new URLSearchParams({
     stream_name: ref.stream_name,
@@ -25,48 +23,81 @@ export async function deleteCheckpoint(ctx: UpstreamContext, ref: CheckpointRef)
     checkpoint_type: 'LAST_READ',
     partition_id: ref.partition_id,
   }).toString()
-  await disCall(ctx, 'DELETE', url)
+  return url
 }
 
 /**
- * One DIS call with the token dance: use the cached token, and if DIS rejects it, drop it,
- * fetch a new one and retry — once (contract §4: never loop on auth failures).
- * Returns the successful response body.
+ * DeleteCheckpoint (docs/upstream.md T5): `DELETE /v2/{project_id}/checkpoints`.
+ * The URL is built from the configured origin, the configured project id and URLSearchParams,
+ * so no caller value can change host, path or the parameter set (OWASP API7). Nothing from the
+ * caller's request is forwarded: the headers are built here from scratch.
+ * `DIS.4375` (nothing committed) means there was nothing to delete: the reset is done, so a
+ * repeated reset, or the retry of a partly failed `all`, succeeds.
  */
-export async function disCall(
-  ctx: UpstreamContext,
-  method: 'GET' | 'DELETE',
-  url: URL,
+export async function deleteCheckpoint(ctx: UpstreamContext, ref: CheckpointRef): Promise<void> {
+  await disCall(ctx, { method: 'DELETE', url: checkpointUrl(ctx, ref), accept: [NOT_COMMITTED] })
+}
+
+export interface DisCall {
+  method: 'GET' | 'POST' | 'DELETE'
+  url: URL
+  body?: string
   maxBodyBytes?: number
-): Promise<string> {
+  /** DIS error codes that mean success for this call (the body is then empty). */
+  accept?: readonly string[]
+}
+
+export interface DisAnswer {
+  body: string
+  /** The accepted DIS error code, when the call "succeeded" through one. */
+  acceptedCode?: string
+}
+
+/**
+ * One DIS call with the token dance (README "Behaviour"): use the cached token; if DIS rejects
+ * it, drop it, fetch a new one and retry — once. A token issued while this request was running
+ * is already fresh: DIS rejecting it (or the one fetched after a rejection) means the gateway's
+ * own identity is refused, so the token breaker trips and later requests fail fast instead of
+ * logging in again — the login storm that locks IAM users and gets the egress IP blacklisted.
+ */
+export async function disCall(ctx: UpstreamContext, call: DisCall): Promise<DisAnswer> {
   const { deps } = ctx
   let refreshed = false
-  let token = ''
+  let lease: TokenLease | undefined
   const verdict = await retrying(ctx, {
     maxAttempts: deps.policy.maxAttempts,
     once: async (timeoutMs) => {
-      const lease = await ctx.tokens.get(() => fetchIamToken(ctx), ctx.deadline)
-      token = lease.token
+      lease = await ctx.tokens.get(() => ctx.supply.issue(), ctx.deadline)
       if (ctx.stats.token !== 'fetch') ctx.stats.token = lease.source
       ctx.stats.attempts++
       const outcome = await attempt(
         deps.fetch,
         {
-          url: url.href,
-          method,
-          headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' },
+          url: call.url.href,
+          method: call.method,
+          headers: { 'X-Auth-Token': lease.token, 'Content-Type': 'application/json' },
+          body: call.body,
         },
         Math.min(timeoutMs, ctx.deadline - deps.now()),
-        maxBodyBytes
+        call.maxBodyBytes
       )
-      return classifyDis(outcome, deps.now())
+      return classifyDis(outcome, deps.now(), call.accept)
     },
-    onTokenRejected: () => {
-      ctx.tokens.invalidate(token)
-      if (refreshed) return false
+    onTokenRejected: async (error) => {
+      const used = lease
+      if (!used) return false
+      if (refreshed || used.issuedAt >= ctx.startedAt) {
+        ctx.tokens.tripBreaker(error)
+        await ctx.supply.refused(used.token)
+        return false
+      }
+      ctx.tokens.invalidate(used.token)
+      await ctx.supply.dropped(used.token)
       refreshed = true
       return true
     },
   })
-  return verdict.body
+  return verdict.acceptedCode
+    ? { body: '', acceptedCode: verdict.acceptedCode }
+    : { body: verdict.body }
 }

@@ -1,7 +1,7 @@
 import { AppError } from '../errors/app-error'
 import { attempt } from './attempt'
 import { classifyIam } from './classify'
-import type { UpstreamContext } from './context'
+import type { IamContext } from './context'
 import { retrying } from './retrying'
 import type { IssuedToken } from './token-cache'
 
@@ -13,7 +13,7 @@ const IAM_MAX_ATTEMPTS = 2
  * `nocatalog=true` keeps the answer small; the token is the `X-Subject-Token` header and is
  * valid until `token.expires_at` — we never assume 24 h.
  */
-export async function fetchIamToken(ctx: UpstreamContext): Promise<IssuedToken> {
+export async function fetchIamToken(ctx: IamContext): Promise<IssuedToken> {
   const { config, deps } = ctx
   const url = new URL('/v3/auth/tokens', config.iamEndpoint)
   url.searchParams.set('nocatalog', 'true')
@@ -88,5 +88,5 @@ export function readIssuedToken(
   // Without issued_at, fall back to the absolute expiry.
   const localExpiry = Number.isNaN(issuedAt) ? expiresAt : now + (expiresAt - issuedAt)
   if (!(localExpiry > now)) return undefined
-  return { token: header, expiresAt: localExpiry }
+  return { token: header, expiresAt: localExpiry, issuedAt: now }
 }

@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error'
 import type { Verdict } from './classify'
-import type { UpstreamContext } from './context'
+import type { RetryContext } from './context'
 import { nextRetryDelay } from './retry-policy'
 
 export interface RetryingOptions {
@@ -8,7 +8,7 @@ export interface RetryingOptions {
   /** One attempt, given its timeout. */
   once: (timeoutMs: number) => Promise<Verdict>
   /** Called when the upstream rejected our token; returns true if a retry with a new one may follow. */
-  onTokenRejected?: () => boolean
+  onTokenRejected?: (error: AppError) => Promise<boolean>
 }
 
 /**
@@ -17,7 +17,7 @@ export interface RetryingOptions {
  * Returns the successful verdict, otherwise throws the AppError that describes the last failure.
  */
 export async function retrying(
-  ctx: UpstreamContext,
+  ctx: RetryContext,
   options: RetryingOptions
 ): Promise<Extract<Verdict, { kind: 'ok' }>> {
   const { deps } = ctx
@@ -53,7 +53,8 @@ export async function retrying(
         throw verdict.error
       case 'token_rejected':
         lastError = verdict.error
-        if (attempts < policy.maxAttempts && options.onTokenRejected?.()) continue
+        if (attempts < policy.maxAttempts && (await options.onTokenRejected?.(verdict.error)))
+          continue
         throw verdict.error
       case 'retry': {
         lastError = verdict.error

@@ -17,6 +17,8 @@ export interface IssuedToken {
   token: string
   /** Absolute expiry on the local clock (ms since epoch). */
   expiresAt: number
+  /** When IAM issued it, on the local clock: tells a fresh token from a long-cached one. */
+  issuedAt: number
 }
 
 export interface TokenCacheOptions {
@@ -28,15 +30,24 @@ export interface TokenCacheOptions {
   staleFetchMs: number
   /** How often waiters look at the shared state. */
   pollMs?: number
-  /** After IAM refused our credentials, fail fast for this long instead of calling IAM again. */
+  /**
+   * After IAM refused our credentials (or DIS refused a fresh token), fail fast for this long
+   * instead of calling IAM or DIS again. Default 30 s (README "Shared state": at most one IAM
+   * attempt per 30 s while the credentials are refused).
+   */
   authFailureCooldownMs?: number
 }
 
-export type TokenSource = 'cache' | 'fetch' | 'shared'
+/**
+ * Where a request's token came from: this isolate's cache, this request's own IAM call, a
+ * concurrent request's IAM call in this isolate, or the deployment's token broker.
+ */
+export type TokenSource = 'cache' | 'fetch' | 'shared' | 'broker'
 
 export interface TokenLease {
   token: string
   source: TokenSource
+  issuedAt: number
 }
 
 interface Failure {
@@ -46,16 +57,25 @@ interface Failure {
 
 export interface TokenCache {
   /** A usable token; `fetch` is called only when this request becomes the leader. */
-  get(fetch: () => Promise<IssuedToken>, deadline: number): Promise<TokenLease>
+  get(
+    fetch: () => Promise<IssuedToken & { via?: TokenSource }>,
+    deadline: number
+  ): Promise<TokenLease>
   /** Drops the token if it is still the cached one (DIS rejected it). */
   invalidate(token: string): void
+  /**
+   * The gateway's own identity is refused (IAM said no, or DIS rejected a freshly issued token):
+   * drop the token and fail fast for the cool-down, so a burst cannot turn into a login storm
+   * (IAM locks users after repeated failures; DIS blacklists the egress IP: DIS.4309).
+   */
+  tripBreaker(error: AppError): void
 }
 
 export function createTokenCache(options: TokenCacheOptions): TokenCache {
   const { now, sleep, staleFetchMs } = options
   const refreshAheadMs = options.refreshAheadMs ?? 5 * 60_000
   const pollMs = options.pollMs ?? 5
-  const cooldownMs = options.authFailureCooldownMs ?? 5_000
+  const cooldownMs = options.authFailureCooldownMs ?? 30_000
 
   let current: (IssuedToken & { lifetimeMs: number }) | undefined
   let fetchStartedAt: number | undefined
@@ -67,14 +87,21 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   /** Still valid for a request started now, even if due for refresh. */
   const usable = (at: number) => current !== undefined && current.expiresAt - 30_000 > at
 
-  async function lead(fetch: () => Promise<IssuedToken>): Promise<TokenLease> {
+  async function lead(
+    fetch: () => Promise<IssuedToken & { via?: TokenSource }>
+  ): Promise<TokenLease> {
     const startedAt = now()
     fetchStartedAt = startedAt
     try {
       const issued = await fetch()
-      current = { ...issued, lifetimeMs: issued.expiresAt - now() }
+      current = {
+        token: issued.token,
+        expiresAt: issued.expiresAt,
+        issuedAt: issued.issuedAt,
+        lifetimeMs: issued.expiresAt - issued.issuedAt,
+      }
       lastFailure = undefined
-      return { token: issued.token, source: 'fetch' }
+      return { token: issued.token, source: issued.via ?? 'fetch', issuedAt: issued.issuedAt }
     } catch (error) {
       if (error instanceof AppError) lastFailure = { at: now(), error }
       throw error
@@ -86,23 +113,23 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   return {
     async get(fetch, deadline) {
       const startedAt = now()
-      if (current && fresh(startedAt)) return { token: current.token, source: 'cache' }
       const failure = lastFailure
       if (failure?.error.code === 'upstream_auth_failed' && startedAt - failure.at < cooldownMs) {
         throw failure.error
       }
+      if (current && fresh(startedAt)) return lease(current, 'cache')
       for (;;) {
         const at = now()
         const inFlight = fetchStartedAt !== undefined && at - fetchStartedAt < staleFetchMs
         if (!inFlight) return lead(fetch)
         // Someone else is fetching. A token that is only due for refresh is still good to use.
-        if (current && usable(at)) return { token: current.token, source: 'cache' }
+        if (current && usable(at)) return lease(current, 'cache')
         if (at >= deadline)
           throw new AppError('upstream_timeout', {
             reason: 'waited for IAM token past the deadline',
           })
         await sleep(pollMs)
-        if (current && fresh(now())) return { token: current.token, source: 'shared' }
+        if (current && fresh(now())) return lease(current, 'shared')
         // The leader failed after we started waiting: share its answer instead of piling on.
         if (lastFailure && lastFailure.at >= startedAt) throw lastFailure.error
       }
@@ -110,5 +137,13 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     invalidate(token) {
       if (current?.token === token) current = undefined
     },
+    tripBreaker(error) {
+      current = undefined
+      lastFailure = { at: now(), error }
+    },
   }
+}
+
+function lease(token: IssuedToken, source: TokenSource): TokenLease {
+  return { token: token.token, source, issuedAt: token.issuedAt }
 }

@@ -8,22 +8,30 @@ import { toFieldErrors } from './field-errors'
 
 /**
  * zod-validator with the gateway's failure answer. Its default failure body is zod's raw
- * `safeParse` result (STYLE C7; honojs/middleware#2049), so the hook throws a 400
- * `invalid_request` problem with `errors: [{field, message}]` instead, and logs an escaped,
- * truncated copy of what was rejected.
+ * `safeParse` result (honojs/middleware#2049), so the hook throws a 400 `invalid_request`
+ * problem with `errors: [{field, message}]` instead.
+ *
+ * What reaches the log: for a known parameter, an escaped, truncated copy of its value; for an
+ * unknown one, its name only — never its value: callers put keys in query strings by mistake
+ * (`?access_token=…`), and a log is no place for them (OWASP Logging Cheat Sheet, "Data to
+ * exclude"). A parameter with an empty name (`?=x`) is refused before the schema runs.
  */
-export function validateQuery<T extends z.ZodMiniType>(schema: T) {
+export function validateQuery<T extends z.ZodMiniObject>(schema: T) {
+  const known = new Set(Object.keys(schema.shape))
   return zValidator('query', schema, (result, hookContext) => {
-    if (result.success) return
     // The hook is typed for a generic env; this middleware only ever runs in the gateway's app.
     const c = hookContext as unknown as Context<AppEnv>
-    c.get('log').rejected = Object.entries(c.req.queries()).map(([field, values]) => ({
-      field: untrusted(field),
-      value: untrusted(values.join(',')),
-    }))
+    const names = [...new URL(c.req.url).searchParams.keys()]
+    const emptyName = names.includes('')
+    if (result.success && !emptyName) return
+    c.get('log').rejected = Object.entries(c.req.queries()).map(([field, values]) =>
+      known.has(field) ? { field, value: untrusted(values.join(',')) } : { field: untrusted(field) }
+    )
+    const errors = result.success ? [] : toFieldErrors(result.error.issues)
+    if (emptyName) errors.push({ field: '(query)', message: 'a parameter name must not be empty' })
     throw new AppError('invalid_request', {
       detail: 'The request parameters are invalid',
-      errors: toFieldErrors(result.error.issues),
+      errors,
     })
   })
 }

@@ -14,8 +14,10 @@ export function standardWebhooksKey(secret: string): Uint8Array | undefined {
   return key && key.length >= MIN_SECRET_BYTES ? key : undefined
 }
 
-/** GitHub secrets are used as their UTF-8 bytes. */
+/**
+ * GitHub secrets are used as their UTF-8 bytes. At least 16 characters: a short text secret can
+ * be brute-forced offline from one captured delivery (body + signature are all an attacker needs).
+ */
 export function githubKey(secret: string): Uint8Array | undefined {
-  const key = new TextEncoder().encode(secret)
-  return key.length >= 1 ? key : undefined
+  return secret.length >= MIN_SECRET_BYTES ? new TextEncoder().encode(secret) : undefined
 }

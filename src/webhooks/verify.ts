@@ -1,22 +1,39 @@
+import { bytesToHex, sha256 } from '../auth/bytes'
 import type { ClientConfig } from '../config/types'
 import { AppError } from '../errors/app-error'
 import { verifyGithubSignature } from './github'
-import { TOLERANCE_SECONDS, verifyStandardWebhook } from './standard-webhooks'
+import { verifyStandardWebhook } from './standard-webhooks'
 
 export interface VerifiedDelivery {
   client: ClientConfig
+  /** The sender's delivery id (`webhook-id` / `X-GitHub-Delivery`), for logs and the ledger. */
   deliveryId: string
-  /** How long this delivery id must be remembered to stop replays of it. */
-  replayTtlMs: number
+  /**
+   * What identifies the delivery for replay protection. Standard Webhooks signs its id, so the
+   * id is the key. GitHub does not sign `X-GitHub-Delivery`: a captured body + signature re-sent
+   * under a new id would pass as new, so the key is a digest of the signed bytes instead.
+   */
+  replayKey: string
 }
 
-const GITHUB_REPLAY_TTL_MS = 24 * 3_600_000
+/**
+ * A client that does not exist still costs one full signature check against this key, so the
+ * time to answer does not reveal which client ids exist (CWE-208, timing side channel). The key
+ * is random per isolate and never matches a real signature.
+ */
+const DUMMY_CLIENT: ClientConfig = {
+  id: '',
+  apiKeyHashes: [],
+  webhookKeys: [crypto.getRandomValues(new Uint8Array(32))],
+  signature: 'standard-webhooks',
+  target: undefined,
+  allow: [],
+}
 
 /**
  * Authenticates a webhook delivery for `client_id`. An unknown client, a client without webhook
  * secrets, missing headers and a wrong signature all produce the *same* 401, so client ids
- * cannot be probed (contract §4). A bearer key is not a credential here. The internal reason
- * goes to the log only.
+ * cannot be probed. A bearer key is not a credential here. The internal reason goes to the log.
  */
 export async function verifyDelivery(
   clientsById: ReadonlyMap<string, ClientConfig>,
@@ -25,9 +42,8 @@ export async function verifyDelivery(
   body: Uint8Array,
   nowMs: number
 ): Promise<VerifiedDelivery> {
-  const client = clientsById.get(clientId)
-  if (!client || client.webhookKeys.length === 0) throw unauthenticated('unknown webhook client')
-  const nowSeconds = Math.floor(nowMs / 1000)
+  const known = clientsById.get(clientId)
+  const client = known && known.webhookKeys.length > 0 ? known : DUMMY_CLIENT
   const result =
     client.signature === 'github'
       ? await verifyGithubSignature({
@@ -42,16 +58,15 @@ export async function verifyDelivery(
           signature: headers.get('webhook-signature'),
           body,
           keys: client.webhookKeys,
-          nowSeconds,
+          nowSeconds: Math.floor(nowMs / 1000),
         })
+  if (client === DUMMY_CLIENT) throw unauthenticated('unknown webhook client')
   if (!result.ok) throw unauthenticated(`webhook signature rejected: ${result.reason}`)
-  // Remember a Standard Webhooks id until its timestamp goes stale (up to 600 s ahead when the
-  // sender's clock runs fast); GitHub deliveries never go stale, so they are kept for a day.
-  const replayTtlMs =
+  const replayKey =
     client.signature === 'github'
-      ? GITHUB_REPLAY_TTL_MS
-      : (result.timestamp + TOLERANCE_SECONDS - nowSeconds + 1) * 1000
-  return { client, deliveryId: result.deliveryId, replayTtlMs }
+      ? `body:${bytesToHex(await sha256(body))}`
+      : `id:${result.deliveryId}`
+  return { client, deliveryId: result.deliveryId, replayKey }
 }
 
 function unauthenticated(reason: string): AppError {

@@ -68,7 +68,7 @@ describe('IAM token', () => {
   })
 
   it.each(['apigw', 'dis441'] as const)(
-    'a fresh token DIS keeps rejecting (%s) is a 502, without looping',
+    'a token fresh from IAM that DIS rejects (%s) is a 502 with no second login, and trips the breaker',
     async (style) => {
       const gw = await startGateway()
       await gw.emulator.settings({ token_error_style: style })
@@ -85,11 +85,54 @@ describe('IAM token', () => {
         status: style === 'apigw' ? 401 : 441,
         error_code: style === 'apigw' ? 'APIGW.0301' : 'DIS.4114',
       })
-      const { counts } = await gw.emulator.calls()
-      expect(counts.iam_token).toBe(2)
-      expect(counts.delete_checkpoint).toBe(2)
+      // The token was issued during this very request: logging in again cannot help.
+      expect((await gw.emulator.calls()).counts).toMatchObject({
+        iam_token: 1,
+        delete_checkpoint: 1,
+      })
+      // Later requests fail fast for the cool-down: no IAM call, no DIS call.
+      expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(502)
+      expect((await gw.emulator.calls()).counts).toMatchObject({
+        iam_token: 1,
+        delete_checkpoint: 1,
+      })
     }
   )
+
+  it('a cached token DIS rejects is replaced once; if DIS rejects the new one too, the breaker trips', async () => {
+    const gw = await startGateway()
+    expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
+    await gw.emulator.addFault({
+      route: 'delete_checkpoint',
+      status: 401,
+      error_code: 'APIGW.0301',
+    })
+    await gw.emulator.resetCalls()
+    expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(502)
+    expect((await gw.emulator.calls()).counts).toMatchObject({ iam_token: 1, delete_checkpoint: 2 })
+    expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(502)
+    expect((await gw.emulator.calls()).counts).toMatchObject({ iam_token: 1, delete_checkpoint: 2 })
+  })
+
+  it('login storm: 50 concurrent requests whose fresh tokens DIS rejects make 1 IAM call', async () => {
+    const gw = await startGateway()
+    await gw.emulator.addFault({
+      route: 'delete_checkpoint',
+      status: 401,
+      error_code: 'APIGW.0301',
+    })
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => gw.reset(QUERY, API_KEYS.billing))
+    )
+    expect(new Set(responses.map((r) => r.status))).toEqual(new Set([502]))
+    const { counts } = await gw.emulator.calls()
+    report(`login storm of 50: ${counts.iam_token} IAM, ${counts.delete_checkpoint} DIS calls`)
+    expect(counts.iam_token).toBe(1)
+    // Each request sends at most its one DELETE with the shared fresh token; none logs in again.
+    expect(counts.delete_checkpoint).toBeLessThanOrEqual(50)
+    expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(502)
+    expect((await gw.emulator.calls()).counts.iam_token).toBe(1)
+  })
 
   it('IAM refusing the password is a 502 upstream_auth_failed, one IAM call, no DELETE', async () => {
     registerSecret('not-the-password')

@@ -32,7 +32,7 @@ function setup(overrides: { refreshAheadMs?: number } = {}) {
     (lifetimeMs = 24 * HOUR) =>
     async (): Promise<IssuedToken> => {
       calls++
-      return { token: `token-${calls}`, expiresAt: clock.now() + lifetimeMs }
+      return { token: `token-${calls}`, issuedAt: clock.now(), expiresAt: clock.now() + lifetimeMs }
     }
   return { clock, cache, issue, calls: () => calls }
 }
@@ -41,8 +41,8 @@ describe('token cache', () => {
   it('fetches once, then serves the cached value', async () => {
     const { cache, issue, calls, clock } = setup()
     const deadline = clock.now() + 10_000
-    expect(await cache.get(issue(), deadline)).toEqual({ token: 'token-1', source: 'fetch' })
-    expect(await cache.get(issue(), deadline)).toEqual({ token: 'token-1', source: 'cache' })
+    expect(await cache.get(issue(), deadline)).toMatchObject({ token: 'token-1', source: 'fetch' })
+    expect(await cache.get(issue(), deadline)).toMatchObject({ token: 'token-1', source: 'cache' })
     expect(calls()).toBe(1)
   })
 
@@ -52,7 +52,7 @@ describe('token cache', () => {
     clock.advance(2 * HOUR - 5 * 60_000 - 1)
     expect((await cache.get(issue(2 * HOUR), clock.now() + 10_000)).source).toBe('cache')
     clock.advance(2)
-    expect(await cache.get(issue(2 * HOUR), clock.now() + 10_000)).toEqual({
+    expect(await cache.get(issue(2 * HOUR), clock.now() + 10_000)).toMatchObject({
       token: 'token-2',
       source: 'fetch',
     })
@@ -74,7 +74,7 @@ describe('token cache', () => {
     cache.invalidate('some-other-token')
     expect((await cache.get(issue(), clock.now() + 10_000)).source).toBe('cache')
     cache.invalidate('token-1')
-    expect(await cache.get(issue(), clock.now() + 10_000)).toEqual({
+    expect(await cache.get(issue(), clock.now() + 10_000)).toMatchObject({
       token: 'token-2',
       source: 'fetch',
     })
@@ -87,7 +87,7 @@ describe('token cache', () => {
     const slowIssue = async (): Promise<IssuedToken> => {
       calls++
       await clock.sleep(40)
-      return { token: 'shared-token', expiresAt: clock.now() + HOUR }
+      return { token: 'shared-token', issuedAt: clock.now(), expiresAt: clock.now() + HOUR }
     }
     const results = await Promise.all(
       Array.from({ length: 50 }, () => cache.get(slowIssue, clock.now() + 10_000))
@@ -121,8 +121,10 @@ describe('token cache', () => {
     }
     await expect(cache.get(refused, clock.now() + 10_000)).rejects.toThrow(AppError)
     await expect(cache.get(refused, clock.now() + 10_000)).rejects.toThrow(AppError)
+    clock.advance(29_999)
+    await expect(cache.get(refused, clock.now() + 10_000)).rejects.toThrow(AppError)
     expect(calls).toBe(1)
-    clock.advance(5_001)
+    clock.advance(1)
     await expect(cache.get(refused, clock.now() + 10_000)).rejects.toThrow(AppError)
     expect(calls).toBe(2)
   })
@@ -134,9 +136,9 @@ describe('token cache', () => {
     let calls = 0
     const issue = async (): Promise<IssuedToken> => {
       calls++
-      return { token: 'rescued', expiresAt: clock.now() + HOUR }
+      return { token: 'rescued', issuedAt: clock.now(), expiresAt: clock.now() + HOUR }
     }
-    expect(await cache.get(issue, clock.now() + 60_000)).toEqual({
+    expect(await cache.get(issue, clock.now() + 60_000)).toMatchObject({
       token: 'rescued',
       source: 'fetch',
     })
@@ -147,7 +149,10 @@ describe('token cache', () => {
     const { cache, clock } = setup()
     void cache.get(() => new Promise<IssuedToken>(() => undefined), clock.now() + 60_000)
     await expect(
-      cache.get(async () => ({ token: 'x', expiresAt: 0 }), clock.now() + 100)
+      cache.get(
+        async () => ({ token: 'x', issuedAt: clock.now(), expiresAt: 0 }),
+        clock.now() + 100
+      )
     ).rejects.toMatchObject({
       code: 'upstream_timeout',
     })
@@ -156,16 +161,47 @@ describe('token cache', () => {
   it('while a refresh is in flight, others keep using the still-valid token', async () => {
     const { cache, clock } = setup()
     await cache.get(
-      async () => ({ token: 'old', expiresAt: clock.now() + HOUR }),
+      async () => ({ token: 'old', issuedAt: clock.now(), expiresAt: clock.now() + HOUR }),
       clock.now() + 10_000
     )
     clock.advance(HOUR - 60_000) // due for refresh, still valid for a minute
     void cache.get(() => new Promise<IssuedToken>(() => undefined), clock.now() + 10_000)
     expect(
-      await cache.get(async () => ({ token: 'new', expiresAt: 0 }), clock.now() + 10_000)
-    ).toEqual({
+      await cache.get(
+        async () => ({ token: 'new', issuedAt: clock.now(), expiresAt: 0 }),
+        clock.now() + 10_000
+      )
+    ).toMatchObject({
       token: 'old',
       source: 'cache',
+    })
+  })
+
+  it('a tripped breaker fails fast for 30 s, then lets one fetch through', async () => {
+    const { cache, issue, calls, clock } = setup()
+    await cache.get(issue(), clock.now() + 10_000)
+    const refusal = new AppError('upstream_auth_failed', {
+      detail: 'DIS rejected the gateway token',
+    })
+    cache.tripBreaker(refusal)
+    await expect(cache.get(issue(), clock.now() + 10_000)).rejects.toBe(refusal)
+    clock.advance(29_999)
+    await expect(cache.get(issue(), clock.now() + 10_000)).rejects.toBe(refusal)
+    expect(calls()).toBe(1)
+    clock.advance(1)
+    expect((await cache.get(issue(), clock.now() + 10_000)).token).toBe('token-2')
+    expect(calls()).toBe(2)
+  })
+
+  it('a lease carries when the token was issued, so a caller can tell a fresh token', async () => {
+    const { cache, issue, clock } = setup()
+    const issuedAt = clock.now()
+    await cache.get(issue(), clock.now() + 10_000)
+    clock.advance(60_000)
+    expect(await cache.get(issue(), clock.now() + 10_000)).toEqual({
+      token: 'token-1',
+      source: 'cache',
+      issuedAt,
     })
   })
 })

@@ -1,0 +1,37 @@
+import { AppError } from '../errors/app-error'
+
+/** Longest wait for one Durable Object call; the request's own deadline may cut it shorter. */
+export const STATE_CALL_TIMEOUT_MS = 2_000
+
+/**
+ * Awaits a call to the gateway's shared state for at most `timeoutMs`. A Durable Object call
+ * cannot be cancelled, but the request must not wait past its deadline for one (a hung object
+ * would otherwise hold a webhook sender past its own 10 s timeout): on timeout or error the
+ * caller gets `503 state_unavailable`, and whatever was asked of the object is not relied on.
+ */
+export async function boundedCall<T>(
+  what: string,
+  timeoutMs: number,
+  call: () => Promise<T>
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | null = null
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(stateUnavailable(what, 'timed out')), Math.max(0, timeoutMs))
+  })
+  try {
+    return await Promise.race([call(), timeout])
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    throw stateUnavailable(what, error instanceof Error ? error.name : 'failed')
+  } finally {
+    if (timer !== null) clearTimeout(timer)
+  }
+}
+
+export function stateUnavailable(what: string, why: string): AppError {
+  return new AppError('state_unavailable', {
+    detail: 'The gateway could not reach its shared state; nothing was sent upstream. Retry later.',
+    headers: { 'Retry-After': '5' },
+    reason: `${what} ${why}`,
+  })
+}

@@ -1,0 +1,30 @@
+import type { Context } from 'hono'
+import type { AppEnv } from '../env'
+import { STATE_CALL_TIMEOUT_MS } from '../state/bounded-call'
+import { brokeredTokenSupply } from '../state/token-supply'
+import type { UpstreamContext, UpstreamDeps } from './context'
+
+/**
+ * The upstream view of one request: the isolate's configuration and token cache, the
+ * deployment's token broker, and one deadline counted from the request's arrival — so body
+ * reading, shared-state calls and upstream calls together stay inside it.
+ */
+export function upstreamFor(c: Context<AppEnv>, deps: UpstreamDeps): UpstreamContext {
+  const { config, tokens } = c.get('runtime')
+  const startedAt = c.get('startedAt')
+  const deadline = startedAt + deps.policy.deadlineMs
+  const ctx: UpstreamContext = {
+    config,
+    tokens,
+    deps,
+    startedAt,
+    deadline,
+    stats: { attempts: 0, iamCalls: 0, token: 'none' },
+    subrequests: { used: 0, limit: config.subrequestLimit },
+    supply: undefined as unknown as UpstreamContext['supply'],
+  }
+  ctx.supply = brokeredTokenSupply(ctx, c.env.TOKEN_BROKER, () =>
+    Math.min(STATE_CALL_TIMEOUT_MS, deadline - deps.now())
+  )
+  return ctx
+}
