@@ -23,8 +23,10 @@ export function upstreamFor(c: Context<AppEnv>, deps: UpstreamDeps): UpstreamCon
     subrequests: { used: 0, limit: config.subrequestLimit },
     supply: undefined as unknown as UpstreamContext['supply'],
   }
+  // At most half the time left goes to the broker, so a hung broker still leaves room for the
+  // isolate's own IAM fetch (the fallback) before the deadline.
   ctx.supply = brokeredTokenSupply(ctx, c.env.TOKEN_BROKER, () =>
-    Math.min(STATE_CALL_TIMEOUT_MS, deadline - deps.now())
+    Math.min(STATE_CALL_TIMEOUT_MS, (deadline - deps.now()) / 2)
   )
   return ctx
 }

@@ -19,15 +19,20 @@ export interface VerifiedDelivery {
 /**
  * A client that does not exist still costs one full signature check against this key, so the
  * time to answer does not reveal which client ids exist (CWE-208, timing side channel). The key
- * is random per isolate and never matches a real signature.
+ * is random per isolate (made on first use: Workers forbid randomness in global scope) and never
+ * matches a real signature.
  */
-const DUMMY_CLIENT: ClientConfig = {
-  id: '',
-  apiKeyHashes: [],
-  webhookKeys: [crypto.getRandomValues(new Uint8Array(32))],
-  signature: 'standard-webhooks',
-  target: undefined,
-  allow: [],
+let dummyClient: ClientConfig | undefined
+function dummy(): ClientConfig {
+  dummyClient ??= {
+    id: '',
+    apiKeyHashes: [],
+    webhookKeys: [crypto.getRandomValues(new Uint8Array(32))],
+    signature: 'standard-webhooks',
+    target: undefined,
+    allow: [],
+  }
+  return dummyClient
 }
 
 /**
@@ -43,7 +48,7 @@ export async function verifyDelivery(
   nowMs: number
 ): Promise<VerifiedDelivery> {
   const known = clientsById.get(clientId)
-  const client = known && known.webhookKeys.length > 0 ? known : DUMMY_CLIENT
+  const client = known && known.webhookKeys.length > 0 ? known : dummy()
   const result =
     client.signature === 'github'
       ? await verifyGithubSignature({
@@ -60,7 +65,7 @@ export async function verifyDelivery(
           keys: client.webhookKeys,
           nowSeconds: Math.floor(nowMs / 1000),
         })
-  if (client === DUMMY_CLIENT) throw unauthenticated('unknown webhook client')
+  if (client !== known) throw unauthenticated('unknown webhook client')
   if (!result.ok) throw unauthenticated(`webhook signature rejected: ${result.reason}`)
   const replayKey =
     client.signature === 'github'

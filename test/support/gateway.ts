@@ -21,8 +21,8 @@ export const FAST_RETRY: Partial<RetryPolicy> = {
 
 export interface TestGatewayOptions {
   clients?: unknown[]
-  /** Binding overrides (e.g. a broken GATEWAY_CLIENTS). */
-  bindings?: Record<string, string>
+  /** Binding overrides (e.g. a broken GATEWAY_CLIENTS, or a Durable Object namespace that fails). */
+  bindings?: Record<string, unknown>
   app?: AppOptions
   emulator?: Emulator
 }
