@@ -10,8 +10,11 @@ import { registerSecret } from '../support/log-capture'
  * Each must be a 400 `invalid_request` before anything is sent upstream — not even an IAM call.
  */
 
-const SECRET = 'whsec_aW5wdXQtc3RyaWN0bmVzcy1zZWNyZXQtMzItYnl0ZXM='
-registerSecret(SECRET)
+const SECRETS: Record<string, string> = {
+  hook: 'whsec_aW5wdXQtc3RyaWN0bmVzcy1zZWNyZXQtMzItYnl0ZXM=',
+  fixed: 'whsec_Zml4ZWQtdGFyZ2V0LXN0cmljdG5lc3Mtc2VjcmV0LTMy',
+}
+for (const secret of Object.values(SECRETS)) registerSecret(secret)
 
 let gw: TestGateway
 let counter = 0
@@ -20,10 +23,10 @@ beforeAll(async () => {
   gw = await startGateway({
     clients: [
       { id: 'ops', api_key_sha256: [await sha256Hex(API_KEYS.ops)], allow: ['*/*'] },
-      { id: 'hook', webhook_secrets: [SECRET], allow: ['*/*'] },
+      { id: 'hook', webhook_secrets: [SECRETS.hook], allow: ['*/*'] },
       {
         id: 'fixed',
-        webhook_secrets: [SECRET],
+        webhook_secrets: [SECRETS.fixed],
         allow: ['orders/billing'],
         target: { stream_name: 'orders', app_name: 'billing', partition_id: 1 },
       },
@@ -34,7 +37,7 @@ beforeAll(async () => {
 /** POST the exact bytes of `body` (never re-serialised), signed for `client`. */
 async function deliver(body: string, client = 'hook') {
   const headers = await standardWebhookHeaders({
-    secret: SECRET,
+    secret: SECRETS[client] ?? '',
     id: `msg_strict_${Date.now()}_${++counter}`,
     timestamp: Math.floor(Date.now() / 1000),
     body,
