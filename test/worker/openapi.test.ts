@@ -159,6 +159,8 @@ const BODY_CASES: [string, unknown, boolean][] = [
   ['flat, negative partition', { ...flat, partition_id: -1 }, false],
   ['flat, fractional partition', { ...flat, partition_id: 1.5 }, false],
   ['flat, 11-digit partition', { ...flat, partition_id: 10_000_000_000 }, false],
+  ['flat, partition 2^31 - 1 (upstream 404)', { ...flat, partition_id: 2_147_483_647 }, true],
+  ['flat, partition 2^31', { ...flat, partition_id: 2_147_483_648 }, false],
   ['flat, dry_run as a string', { ...flat, dry_run: 'true' }, false],
   ['flat, unknown field', { ...flat, partiton_id: 1 }, false],
   ['flat, missing app_name', { stream_name: 'orders', partition_id: 1 }, false],

@@ -1,4 +1,4 @@
-import { DELIVERY_ID } from '../webhooks/standard-webhooks'
+import { DELIVERY_ID, TOLERANCE_SECONDS } from '../../src/webhooks/standard-webhooks.ts'
 
 /**
  * Headers and security schemes. Webhook signatures are described as API-key-in-header schemes
@@ -58,7 +58,7 @@ export const SECURITY_SCHEMES = {
       'Standard Webhooks: v1,<base64 HMAC-SHA256> over "{webhook-id}.{webhook-timestamp}." + ' +
       'the raw body, keyed by the base64-decoded whsec_ secret; several space-separated ' +
       'signatures are allowed. Requires the webhook-id and webhook-timestamp headers; the ' +
-      'timestamp must be within 5 minutes. The default scheme of a webhook client.',
+      `timestamp must be within ${TOLERANCE_SECONDS} seconds. The default scheme of a webhook client.`,
   },
   githubSignature: {
     type: 'apiKey',
@@ -88,8 +88,8 @@ export const WEBHOOK_HEADER_PARAMETERS = [
     in: 'header',
     required: false,
     description:
-      'Standard Webhooks: integer Unix seconds, within 5 minutes of the gateway clock ' +
-      '(required by that scheme).',
+      `Standard Webhooks: integer Unix seconds, within ${TOLERANCE_SECONDS} seconds of the ` +
+      'gateway clock (required by that scheme).',
     schema: { type: 'string' },
   },
   {

@@ -1,4 +1,5 @@
-import type { JsonSchema } from './json-schema'
+import { MAX_PARTITION } from '../../src/validation/partition-id.ts'
+import type { JsonSchema } from './json-schema.ts'
 
 /**
  * Human descriptions of request fields, by name. The route schemas hold the rules (and their
@@ -17,10 +18,13 @@ export const FIELD_DOCS: Record<string, { description: string; examples?: unknow
   partition_id: {
     description:
       'One partition: 1-10 ASCII digits (7, 007) or shardId- followed by 1-10 digits ' +
-      '(shardId-7); in a JSON body also a non-negative integer. Sent upstream and echoed in ' +
-      'canonical form, shardId- + 10 digits. Or all: every readable (ACTIVE or DELETED) ' +
-      'partition of the stream. Signs, spaces, 1e3, 0x1, other letter cases, 11+ digits and ' +
-      'non-ASCII digits are rejected.',
+      '(shardId-7); in a JSON body also a non-negative integer written as plain digits (7; ' +
+      'never 7.0, 7e0, -0 or a number JSON would round). The number is at most ' +
+      `${MAX_PARTITION} (DIS partition ids are 32-bit; the pattern admits any 10 digits, ` +
+      'the gateway refuses larger numbers). Sent upstream and echoed in canonical form, ' +
+      'shardId- + 10 digits. Or all: every readable (ACTIVE or DELETED) partition of the ' +
+      'stream. Signs, spaces, 1e3, 0x1, other letter cases, 11+ digits and non-ASCII digits ' +
+      'are rejected.',
     examples: ['7', 'shardId-0000000007', 'all'],
   },
   checkpoint_type: {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini'
-import { PROBLEMS, type ProblemCode } from '../errors/codes'
+import { PROBLEMS, type ProblemCode } from '../../src/errors/codes.ts'
 
 /**
  * Shapes of what the gateway answers. Unlike the requests, these are not validated at run time
