@@ -10,6 +10,7 @@ import { checkpointRoutes } from './routes/checkpoints'
 import { healthRoutes } from './routes/health'
 import { hookRoutes } from './routes/hooks'
 import { openapiRoutes } from './routes/openapi'
+import { resetRoutes } from './routes/resets'
 import { createRuntimeStore } from './runtime'
 import type { UpstreamDeps } from './upstream/context'
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './upstream/retry-policy'
@@ -70,6 +71,10 @@ export function createApp(options: AppOptions = {}) {
 
   app.use('/v1/checkpoints', loadRuntime('/v1/checkpoints', runtimeFor))
   app.route('/v1/checkpoints', checkpointRoutes(deps))
+  app.use('/v1/resets', loadRuntime('/v1/resets', runtimeFor))
+  app.use('/v1/resets/:reset_id', loadRuntime('/v1/resets/{reset_id}', runtimeFor))
+  app.use('/v1/resets/:reset_id/undo', loadRuntime('/v1/resets/{reset_id}/undo', runtimeFor))
+  app.route('/v1/resets', resetRoutes(deps))
   app.use('/v1/hooks/:client_id', loadRuntime('/v1/hooks/{client_id}', runtimeFor))
   app.route('/v1/hooks', hookRoutes(deps, options.webhookBodyTimeoutMs))
 

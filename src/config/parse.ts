@@ -177,5 +177,6 @@ function toClient(
     signature: raw.signature ?? 'standard-webhooks',
     target,
     allow: raw.allow.map(compileAllowRule),
+    allowPatterns: raw.allow,
   }
 }

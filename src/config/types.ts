@@ -16,6 +16,8 @@ export interface ClientConfig {
   signature: 'standard-webhooks' | 'github'
   target: CheckpointTarget | undefined
   allow: AllowRule[]
+  /** The same rules as written (`stream/app`), for filtering the ledger inside its object. */
+  allowPatterns: string[]
 }
 
 /** The parsed, validated configuration. Built once per isolate and never mutated. */

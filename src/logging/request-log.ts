@@ -26,8 +26,10 @@ export interface RequestLog {
   dry_run?: boolean
   /** Webhook delivery id (`webhook-id` / `X-GitHub-Delivery`), once verified. */
   delivery_id?: string
-  /** The delivery was a replay, answered from memory without an upstream call. */
+  /** The delivery was a replay, answered from the replay guard without an upstream call. */
   replayed?: boolean
+  /** The ledger entry this request wrote or acted on (reset, undo). */
+  reset_id?: string
   /** Internal reason of a failure (never sent to the caller; never holds a secret). */
   reason?: string
   /**

@@ -1,42 +1,68 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
-import { AppError } from '../errors/app-error'
 import { apiKeyAuth } from '../middleware/api-key-auth'
 import { clientRateLimit } from '../middleware/client-rate-limit'
 import { noBody } from '../middleware/no-body'
-import { performReset } from '../reset'
+import { performReset } from '../reset/perform-reset'
+import { readCheckpoints } from '../reset/read'
 import type { UpstreamDeps } from '../upstream/context'
-import { upstreamFor } from '../upstream/for-request'
 import { CheckpointQuerySchema } from '../validation/checkpoint-request'
-import { partitionSelector } from '../validation/partition-id'
+import { ReadQuerySchema } from '../validation/ledger-request'
 import { validateQuery } from '../validation/validate'
+import { ledgerFor, upstreamFor } from './request-scope'
 
-/** `DELETE /v1/checkpoints?stream_name=…&app_name=…&partition_id=…` for internal services. */
+/**
+ * `/v1/checkpoints` for internal services (Bearer):
+ * - `DELETE ?stream_name=…&app_name=…&partition_id=…` resets (with snapshot and ledger entry);
+ * - `GET` (and `HEAD`) with the same parameters reads the current positions.
+ */
 export function checkpointRoutes(deps: UpstreamDeps) {
-  return new Hono<AppEnv>().delete(
-    '/',
-    apiKeyAuth(),
-    clientRateLimit(),
-    noBody(),
-    validateQuery(CheckpointQuerySchema),
-    async (c) => {
-      const query = c.req.valid('query')
-      const partition = partitionSelector(query.partition_id)
-      if (!partition)
-        throw new AppError('internal', { reason: 'validated partition id did not canonicalize' })
-      const receipt = await performReset({
-        client: c.get('client'),
-        request: {
-          stream_name: query.stream_name,
-          app_name: query.app_name,
-          partition,
-          dry_run: query.dry_run === 'true',
-        },
-        upstream: upstreamFor(c, deps),
-        requestId: c.get('requestId'),
-        log: c.get('log'),
-      })
-      return c.json(receipt, 200)
-    }
-  )
+  return new Hono<AppEnv>()
+    .delete(
+      '/',
+      apiKeyAuth(),
+      clientRateLimit(),
+      noBody(),
+      validateQuery(CheckpointQuerySchema),
+      async (c) => {
+        const query = c.req.valid('query')
+        const receipt = await performReset({
+          client: c.get('client'),
+          request: {
+            stream_name: query.stream_name,
+            app_name: query.app_name,
+            partition: query.partition_id,
+            dry_run: query.dry_run === 'true',
+          },
+          upstream: upstreamFor(c, deps),
+          requestId: c.get('requestId'),
+          log: c.get('log'),
+          origin: { via: 'api', deliveryId: null },
+          ledger: ledgerFor(c, deps),
+        })
+        return c.json(receipt, 200)
+      }
+    )
+    .get(
+      '/',
+      apiKeyAuth(),
+      clientRateLimit(),
+      noBody(),
+      validateQuery(ReadQuerySchema),
+      async (c) => {
+        const query = c.req.valid('query')
+        const answer = await readCheckpoints({
+          client: c.get('client'),
+          target: {
+            stream_name: query.stream_name,
+            app_name: query.app_name,
+            partition: query.partition_id,
+          },
+          upstream: upstreamFor(c, deps),
+          requestId: c.get('requestId'),
+          log: c.get('log'),
+        })
+        return c.json(answer, 200)
+      }
+    )
 }

@@ -3,10 +3,10 @@ import type { AppEnv } from '../env'
 import { clientRateLimit } from '../middleware/client-rate-limit'
 import { replayProtection } from '../middleware/replay-protection'
 import { webhookAuth } from '../middleware/webhook-auth'
-import { performReset } from '../reset'
+import { performReset } from '../reset/perform-reset'
 import type { UpstreamDeps } from '../upstream/context'
-import { upstreamFor } from '../upstream/for-request'
 import { decodeJsonBody, parseWebhookPayload } from '../webhooks/payload'
+import { ledgerFor, upstreamFor } from './request-scope'
 
 /**
  * `POST /v1/hooks/{client_id}` for webhook senders: signature (and body limits), the client's
@@ -36,6 +36,8 @@ export function hookRoutes(deps: UpstreamDeps, bodyTimeoutMs?: number) {
         upstream: upstreamFor(c, deps),
         requestId: c.get('requestId'),
         log: c.get('log'),
+        origin: { via: 'webhook', deliveryId: c.get('delivery').deliveryId },
+        ledger: ledgerFor(c, deps),
       })
       return c.body(JSON.stringify(receipt), 200, { 'Content-Type': 'application/json' })
     }

@@ -29,6 +29,8 @@ const NOT_FOUND_CODES: Record<string, ProblemCode> = {
 const OWN_CREDENTIAL_CODES = new Set(['DIS.4116', 'DIS.4117'])
 /** DIS blacklisted our egress IP after repeated failures; it says to wait ~30 min (§2.2). */
 const BLACKLISTED_CODE = 'DIS.4309'
+/** DIS.4224: a sequence number outside the partition's range — its records aged out. */
+const SEQUENCE_OUT_OF_RANGE_CODE = 'DIS.4224'
 /** DIS.4201 "Invalid partition_id": the caller's input, not an upstream fault. */
 const INVALID_PARTITION_CODE = 'DIS.4201'
 
@@ -79,6 +81,13 @@ export function classifyDis(
       'upstream_error',
       upstream,
       'DIS answered with a redirect, which the gateway never follows'
+    )
+  }
+  if (code === SEQUENCE_OUT_OF_RANGE_CODE) {
+    return fail(
+      'sequence_expired',
+      upstream,
+      'The saved position is no longer in the partition: its records aged out'
     )
   }
   if (code === INVALID_PARTITION_CODE) {

@@ -31,6 +31,7 @@ function dummy(): ClientConfig {
     signature: 'standard-webhooks',
     target: undefined,
     allow: [],
+    allowPatterns: [],
   }
   return dummyClient
 }

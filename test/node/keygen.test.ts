@@ -42,14 +42,42 @@ const ENV = {
   IAM_DOMAIN_NAME: 'acme-account',
   IAM_USER_NAME: 'gw-user',
   IAM_PASSWORD: 'unused-in-dry-runs',
-  // Never contacted: a single-partition dry run makes no upstream call.
+  // Never contacted: a single-partition dry run of a pure proxy makes no upstream call.
   DIS_ENDPOINT: 'http://127.0.0.1:9',
   IAM_ENDPOINT: 'http://127.0.0.1:9',
+  RESET_LEDGER: 'off',
+}
+
+/**
+ * Stand-ins for the bindings wrangler.toml declares, so the real app runs in Node: a limiter
+ * that always allows, and a replay guard that remembers in memory (the Durable Objects
+ * themselves are tested in workerd: test/worker/shared-state.test.ts).
+ */
+function bindings() {
+  const deliveries = new Map<string, string | null>()
+  const guard = {
+    reserve: async (key: string) => {
+      const receipt = deliveries.get(key)
+      if (receipt) return { state: 'done', receipt }
+      if (receipt === null) return { state: 'pending' }
+      deliveries.set(key, null)
+      return { state: 'reserved' }
+    },
+    complete: async (key: string, receipt: string) => void deliveries.set(key, receipt),
+    release: async (key: string) => void deliveries.delete(key),
+  }
+  const unused = { idFromName: () => ({}), get: () => ({}) }
+  return {
+    CLIENT_RATE_LIMITER: { limit: async () => ({ success: true }) },
+    REPLAY_GUARD: { idFromName: () => ({}), get: () => guard },
+    TOKEN_BROKER: unused,
+    LEDGER: unused,
+  }
 }
 
 /** The real gateway app, configured with exactly these entries. */
 function gatewayWith(entries: unknown[]) {
-  const env = { ...ENV, GATEWAY_CLIENTS: JSON.stringify(entries) }
+  const env = { ...ENV, ...bindings(), GATEWAY_CLIENTS: JSON.stringify(entries) }
   const config = parseConfig(env)
   expect(config.ok ? [] : config.reasons).toEqual([])
   const app = createApp({

@@ -73,6 +73,14 @@ export async function startGateway(options: TestGatewayOptions = {}) {
 
 export type TestGateway = Awaited<ReturnType<typeof startGateway>>
 
+/**
+ * The gateway as a pure DELETE proxy (RESET_LEDGER=off): for tests that pin down what the DELETE
+ * itself does upstream (attempts, retries, fan-out), without the snapshot's ShowCheckpoint calls.
+ */
+export function startPureProxy(options: TestGatewayOptions = {}) {
+  return startGateway({ ...options, bindings: { RESET_LEDGER: 'off', ...options.bindings } })
+}
+
 /** Reads a problem body and checks the invariant members every problem has. */
 export async function problemOf(response: Response): Promise<Record<string, unknown>> {
   const contentType = response.headers.get('content-type') ?? ''

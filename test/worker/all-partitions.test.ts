@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { standardWebhookHeaders } from '../../scripts/webhook-signing.ts'
 import { API_KEYS } from '../support/fixtures'
-import { problemOf, startGateway } from '../support/gateway'
+import { problemOf, startPureProxy } from '../support/gateway'
 import { registerSecret } from '../support/log-capture'
 
 const shard = (n: number) => `shardId-${String(n).padStart(10, '0')}`
 const range = (n: number) => Array.from({ length: n }, (_, i) => shard(i))
 
-async function deletedPartitions(gw: Awaited<ReturnType<typeof startGateway>>) {
+async function deletedPartitions(gw: Awaited<ReturnType<typeof startPureProxy>>) {
   const { requests } = await gw.emulator.calls()
   return requests
     .filter((r) => r.route === 'delete_checkpoint')
@@ -16,7 +16,7 @@ async function deletedPartitions(gw: Awaited<ReturnType<typeof startGateway>>) {
 
 describe('partition_id=all', () => {
   it('resets every partition of a 3-partition stream with 3 DELETEs, in partition order', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     const response = await gw.reset(
       { stream_name: 'orders', app_name: 'billing', partition_id: 'all' },
       API_KEYS.billing
@@ -38,7 +38,7 @@ describe('partition_id=all', () => {
   })
 
   it('skips EXPIRED partitions and keeps DELETED ones', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     const response = await gw.reset(
       { stream_name: 'mixed', app_name: 'audit', partition_id: 'all' },
       API_KEYS.ops
@@ -53,7 +53,7 @@ describe('partition_id=all', () => {
   })
 
   it('follows short pages: a 12-partition stream in pages of 10 resets all 12 exactly once', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.settings({ max_page_size: 10 })
     const response = await gw.reset(
       { stream_name: 'events', app_name: 'billing', partition_id: 'all' },
@@ -72,7 +72,7 @@ describe('partition_id=all', () => {
   })
 
   it('fans out a few at a time: 32 partitions at 250 ms latency, well under the serial time', async () => {
-    const gw = await startGateway({
+    const gw = await startPureProxy({
       app: { retry: { deadlineMs: 15_000, attemptTimeoutMs: 3_000 } },
     })
     await gw.emulator.settings({ latency_ms: 250 })
@@ -93,7 +93,7 @@ describe('partition_id=all', () => {
   })
 
   it('a partition that keeps failing yields a problem naming failed and reset partitions', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({
       route: 'delete_checkpoint',
       partition_id: '2',
@@ -136,7 +136,7 @@ describe('partition_id=all', () => {
   })
 
   it('a timeout on some partitions is a 504 listing them', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({ route: 'delete_checkpoint', partition_id: '1', hang: true })
     const response = await gw.reset(
       { stream_name: 'orders', app_name: 'billing', partition_id: 'all' },
@@ -151,7 +151,7 @@ describe('partition_id=all', () => {
   })
 
   it('an unknown stream is 404 stream_not_found with no DELETE', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     const response = await gw.reset(
       { stream_name: 'nosuch', app_name: 'billing', partition_id: 'all' },
       API_KEYS.ops
@@ -162,7 +162,7 @@ describe('partition_id=all', () => {
   })
 
   it('answers a clear problem instead of exceeding the subrequest limit', async () => {
-    const gw = await startGateway({ bindings: { WORKERS_SUBREQUEST_LIMIT: '20' } })
+    const gw = await startPureProxy({ bindings: { WORKERS_SUBREQUEST_LIMIT: '20' } })
     const response = await gw.reset(
       { stream_name: 'big', app_name: 'billing', partition_id: 'all' },
       API_KEYS.ops
@@ -178,7 +178,7 @@ describe('partition_id=all', () => {
   })
 
   it('the Free plan default (50) covers the 32-partition stream', async () => {
-    const gw = await startGateway({ app: { retry: { deadlineMs: 10_000 } } })
+    const gw = await startPureProxy({ app: { retry: { deadlineMs: 10_000 } } })
     expect(
       (
         await gw.reset(
@@ -192,7 +192,7 @@ describe('partition_id=all', () => {
 
 describe('dry_run', () => {
   it('for all: lists the partitions with DescribeStream and sends no DELETE', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     const response = await gw.reset(
       { stream_name: 'mixed', app_name: 'billing', partition_id: 'all', dry_run: 'true' },
       API_KEYS.ops
@@ -208,7 +208,7 @@ describe('dry_run', () => {
   })
 
   it('for one partition: validates, authorizes and answers with zero upstream calls', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     const response = await gw.reset(
       { stream_name: 'orders', app_name: 'billing', partition_id: '007', dry_run: 'true' },
       API_KEYS.billing
@@ -219,7 +219,7 @@ describe('dry_run', () => {
   })
 
   it('still enforces scopes', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     const response = await gw.reset(
       { stream_name: 'big', app_name: 'billing', partition_id: 'all', dry_run: 'true' },
       API_KEYS.billing
@@ -229,7 +229,7 @@ describe('dry_run', () => {
   })
 
   it('dry_run=false deletes, and only true/false are accepted', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     const response = await gw.reset(
       { stream_name: 'orders', app_name: 'billing', partition_id: '1', dry_run: 'false' },
       API_KEYS.billing
@@ -249,7 +249,7 @@ describe('dry_run', () => {
   it('works on the webhook route with a JSON boolean, and with all', async () => {
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
     registerSecret(secret)
-    const gw = await startGateway({
+    const gw = await startPureProxy({
       clients: [{ id: 'ci', webhook_secrets: [secret], allow: ['*/*'] }],
     })
     const send = async (body: string) => {

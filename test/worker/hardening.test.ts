@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { standardWebhookHeaders } from '../../scripts/webhook-signing.ts'
 import { API_KEYS, sha256Hex } from '../support/fixtures'
-import { problemOf, startGateway } from '../support/gateway'
+import { problemOf, startGateway, startPureProxy } from '../support/gateway'
 import { capturedLogLines, registerSecret } from '../support/log-capture'
 
 /** Findings of the adversarial review of version 1, each pinned by a test (issue 9). */
@@ -156,7 +156,7 @@ describe('webhook timing and slow bodies', () => {
     expect((await problemOf(response)).code).toBe('request_timeout')
     expect(Date.now() - started).toBeGreaterThanOrEqual(200)
     expect((await gw.emulator.calls()).counts).toMatchObject({ iam_token: 0, delete_checkpoint: 0 })
-  })
+  }, 30_000)
 })
 
 describe('configuration that must fail closed', () => {
@@ -225,7 +225,7 @@ describe('per-client rate limit (the Workers Rate Limiting binding from wrangler
   it('the 601st request of a client within a minute is a 429 with Retry-After; others are unaffected', async () => {
     const floodKey = 'gw_test_flood_4e8a1c7f2b9d6035'
     registerSecret(floodKey)
-    const gw = await startGateway({
+    const gw = await startPureProxy({
       clients: [
         { id: 'flood-svc', api_key_sha256: [await sha256Hex(floodKey)], allow: ['*/*'] },
         { id: 'calm-svc', api_key_sha256: [await sha256Hex(API_KEYS.billing)], allow: ['*/*'] },
@@ -242,5 +242,5 @@ describe('per-client rate limit (the Workers Rate Limiting binding from wrangler
     expect((await problemOf(limited)).code).toBe('rate_limited')
     expect((await gw.reset(dryRun, API_KEYS.billing)).status).toBe(200)
     expect((await gw.emulator.calls()).counts).toMatchObject({ iam_token: 0, delete_checkpoint: 0 })
-  })
+  }, 30_000)
 })

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { standardWebhookHeaders } from '../../scripts/webhook-signing.ts'
 import { API_KEYS, sha256Hex } from '../support/fixtures'
-import { problemOf, startGateway, type TestGateway } from '../support/gateway'
+import { problemOf, startPureProxy, type TestGateway } from '../support/gateway'
 import { registerSecret } from '../support/log-capture'
 
 /**
@@ -20,7 +20,7 @@ let gw: TestGateway
 let counter = 0
 
 beforeAll(async () => {
-  gw = await startGateway({
+  gw = await startPureProxy({
     clients: [
       { id: 'ops', api_key_sha256: [await sha256Hex(API_KEYS.ops)], allow: ['*/*'] },
       { id: 'hook', webhook_secrets: [SECRETS.hook], allow: ['*/*'] },

@@ -36,7 +36,8 @@ describe('request logs', () => {
       partitions: ['shardId-0000000002'],
       status: 200,
       code: null,
-      upstream_attempts: 1,
+      // ShowCheckpoint (the snapshot), then the DELETE.
+      upstream_attempts: 2,
       iam_calls: 1,
       token: 'fetch',
     })
@@ -82,7 +83,8 @@ describe('request logs', () => {
       level: 'error',
       status: 502,
       code: 'upstream_error',
-      upstream_attempts: 3,
+      upstream_attempts: 4, // the snapshot, then 3 DELETE attempts
+      reset_id: expect.stringMatching(/^rst_/),
     })
   })
 })

@@ -28,10 +28,12 @@ describe('routing', () => {
   })
 
   it.each([
-    ['/v1/checkpoints', 'GET', 'DELETE'],
-    ['/v1/checkpoints', 'POST', 'DELETE'],
-    ['/v1/checkpoints', 'PUT', 'DELETE'],
+    ['/v1/checkpoints', 'POST', 'DELETE, GET, HEAD'],
+    ['/v1/checkpoints', 'PUT', 'DELETE, GET, HEAD'],
     ['/v1/hooks/ci', 'DELETE', 'POST'],
+    ['/v1/resets', 'POST', 'GET, HEAD'],
+    ['/v1/resets/rst_x', 'DELETE', 'GET, HEAD'],
+    ['/v1/resets/rst_x/undo', 'GET', 'POST'],
     ['/healthz', 'POST', 'GET, HEAD'],
     ['/healthz', 'DELETE', 'GET, HEAD'],
   ])('answers %s with %s as a 405 problem with Allow', async (path, method, allow) => {

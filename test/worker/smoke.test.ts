@@ -41,6 +41,8 @@ describe('a reset through the gateway', () => {
       app_name: 'billing',
       checkpoint_type: 'LAST_READ',
       partitions: ['shardId-0000000002'],
+      reset_id: expect.stringMatching(/^rst_[a-z2-7]{26}$/),
+      previous: [{ partition_id: 'shardId-0000000002', sequence_number: '10' }],
       request_id: 'caller-id-123',
     })
     const calls = await gw.emulator.calls()

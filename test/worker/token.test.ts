@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { API_KEYS } from '../support/fixtures'
-import { problemOf, startGateway } from '../support/gateway'
+import { problemOf, startPureProxy } from '../support/gateway'
 import { registerSecret, report } from '../support/log-capture'
 
 const QUERY = { stream_name: 'orders', app_name: 'billing', partition_id: '1' }
 
 describe('IAM token', () => {
   it('sends the password identity scoped to the project id, with nocatalog=true', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
     const { requests } = await gw.emulator.calls()
     const iam = requests.find((r) => r.route === 'iam_token')
@@ -20,7 +20,7 @@ describe('IAM token', () => {
   })
 
   it('is fetched once and reused for sequential requests', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     for (let i = 0; i < 20; i++) expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
     const { counts } = await gw.emulator.calls()
     expect(counts.iam_token).toBe(1)
@@ -28,7 +28,7 @@ describe('IAM token', () => {
   })
 
   it('a burst of 50 concurrent cold requests all succeed with a bounded number of IAM calls', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.settings({ latency_ms: 20 })
     await gw.emulator.addFault({ route: 'iam_token', delay_ms: 100 })
     const responses = await Promise.all(
@@ -42,7 +42,7 @@ describe('IAM token', () => {
   })
 
   it('is refreshed from expires_at, not an assumed 24 h', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.settings({ token_ttl_seconds: 2 })
     expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
     expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
@@ -54,7 +54,7 @@ describe('IAM token', () => {
   })
 
   it('a token DIS rejects is dropped, a new one fetched and the DELETE retried once', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
     await gw.emulator.revokeTokens()
     await gw.emulator.resetCalls()
@@ -70,7 +70,7 @@ describe('IAM token', () => {
   it.each(['apigw', 'dis441'] as const)(
     'a token fresh from IAM that DIS rejects (%s) is a 502 with no second login, and trips the breaker',
     async (style) => {
-      const gw = await startGateway()
+      const gw = await startPureProxy()
       await gw.emulator.settings({ token_error_style: style })
       await gw.emulator.addFault({
         route: 'delete_checkpoint',
@@ -100,7 +100,7 @@ describe('IAM token', () => {
   )
 
   it('a cached token DIS rejects is replaced once; if DIS rejects the new one too, the breaker trips', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
     await gw.emulator.addFault({
       route: 'delete_checkpoint',
@@ -115,7 +115,7 @@ describe('IAM token', () => {
   })
 
   it('login storm: 50 concurrent requests whose fresh tokens DIS rejects make 1 IAM call', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({
       route: 'delete_checkpoint',
       status: 401,
@@ -136,7 +136,7 @@ describe('IAM token', () => {
 
   it('IAM refusing the password is a 502 upstream_auth_failed, one IAM call, no DELETE', async () => {
     registerSecret('not-the-password')
-    const gw = await startGateway({ bindings: { IAM_PASSWORD: 'not-the-password' } })
+    const gw = await startPureProxy({ bindings: { IAM_PASSWORD: 'not-the-password' } })
     const response = await gw.reset(QUERY, API_KEYS.billing)
     expect(response.status).toBe(502)
     const problem = await problemOf(response)
@@ -150,7 +150,7 @@ describe('IAM token', () => {
   })
 
   it('IAM down is a 503 with Retry-After after a bounded number of tries', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({ route: 'iam_token', reset: true })
     const response = await gw.reset(QUERY, API_KEYS.billing)
     expect(response.status).toBe(503)
@@ -162,7 +162,7 @@ describe('IAM token', () => {
   })
 
   it('IAM throttling is a 503 carrying its Retry-After', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({
       route: 'iam_token',
       status: 429,
@@ -176,7 +176,7 @@ describe('IAM token', () => {
   })
 
   it('a 201 without a usable token caches nothing', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({
       route: 'iam_token',
       status: 201,

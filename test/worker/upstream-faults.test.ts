@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { API_KEYS } from '../support/fixtures'
-import { FAST_RETRY, problemOf, startGateway } from '../support/gateway'
+import { FAST_RETRY, problemOf, startPureProxy } from '../support/gateway'
 
 const QUERY = { stream_name: 'orders', app_name: 'billing', partition_id: '1' }
 
-async function deletes(gw: Awaited<ReturnType<typeof startGateway>>) {
+async function deletes(gw: Awaited<ReturnType<typeof startPureProxy>>) {
   return (await gw.emulator.calls()).requests.filter((r) => r.route === 'delete_checkpoint')
 }
 
 describe('retries', () => {
   it('retries 5xx and succeeds on the third attempt', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({
       route: 'delete_checkpoint',
       status: 500,
@@ -23,7 +23,7 @@ describe('retries', () => {
   })
 
   it('gives up after 3 attempts with a 502 that names only status and code', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({
       route: 'delete_checkpoint',
       status: 500,
@@ -45,17 +45,19 @@ describe('retries', () => {
   })
 
   it('retries a connection reset, then answers 503 with Retry-After', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({ route: 'delete_checkpoint', reset: true })
     const response = await gw.reset(QUERY, API_KEYS.billing)
     expect(response.status).toBe(503)
     expect(response.headers.get('retry-after')).toBe('5')
     expect((await problemOf(response)).code).toBe('upstream_unavailable')
-    expect(await deletes(gw)).toHaveLength(3)
+    // 3 attempts; workerd repeats the first, sent on the connection the IAM call left idle
+    // (test/worker/wire-attempts.test.ts measures the bound: ≤ 2 per logged attempt).
+    expect(await deletes(gw)).toHaveLength(4)
   })
 
   it('a hanging DIS is cut by the per-attempt timeout and the deadline: 504', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({ route: 'delete_checkpoint', hang: true })
     const started = Date.now()
     const response = await gw.reset(QUERY, API_KEYS.billing)
@@ -68,14 +70,14 @@ describe('retries', () => {
   })
 
   it('a slow DIS within the attempt timeout is fine', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({ route: 'delete_checkpoint', delay_ms: 150 })
     expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(200)
     expect(await deletes(gw)).toHaveLength(1)
   })
 
   it('honours a Retry-After that fits the deadline', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({
       route: 'delete_checkpoint',
       status: 429,
@@ -91,7 +93,7 @@ describe('retries', () => {
   })
 
   it('does not wait for a Retry-After past the deadline: 429 rate_limited carries it on', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({
       route: 'delete_checkpoint',
       status: 429,
@@ -110,7 +112,7 @@ describe('retries', () => {
   })
 
   it.each(['DIS.4303', 'DIS.4305'])('treats %s as throttling: retried, then 429', async (code) => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({ route: 'delete_checkpoint', status: 400, error_code: code })
     const response = await gw.reset(QUERY, API_KEYS.billing)
     expect(response.status).toBe(429)
@@ -132,7 +134,7 @@ describe('answers that are not retried', () => {
     ],
   ])('unknown %s → 404 %s, one attempt', async (_what, query, code, disCode) => {
     for (const shape of ['sdk', 'doc'] as const) {
-      const gw = await startGateway()
+      const gw = await startPureProxy()
       await gw.emulator.settings({ error_shape: shape })
       const response = await gw.reset(query, API_KEYS.ops)
       expect(response.status).toBe(404)
@@ -144,7 +146,7 @@ describe('answers that are not retried', () => {
   })
 
   it('a redirect is a 502 and the token never goes to the other host', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     const elsewhere = await gw.emulator.spawn()
     await gw.emulator.addFault({
       route: 'delete_checkpoint',
@@ -158,7 +160,7 @@ describe('answers that are not retried', () => {
   })
 
   it('a garbage error body is a bounded 502 with no error code', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({ route: 'delete_checkpoint', status: 400, garbage_body: true })
     const response = await gw.reset(QUERY, API_KEYS.billing)
     expect(response.status).toBe(502)
@@ -166,7 +168,7 @@ describe('answers that are not retried', () => {
   })
 
   it('a huge upstream body never makes a huge problem', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({
       route: 'delete_checkpoint',
       status: 400,
@@ -178,7 +180,7 @@ describe('answers that are not retried', () => {
   })
 
   it('DIS refusing our project is upstream_auth_failed (an operator problem, not the caller’s)', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({ route: 'delete_checkpoint', status: 400, error_code: 'DIS.4117' })
     const response = await gw.reset(QUERY, API_KEYS.billing)
     expect(response.status).toBe(502)
@@ -187,7 +189,7 @@ describe('answers that are not retried', () => {
   })
 
   it('DIS blacklisting our IP is a 503 with a long Retry-After and no retry', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     await gw.emulator.addFault({ route: 'delete_checkpoint', status: 403, error_code: 'DIS.4309' })
     const response = await gw.reset(QUERY, API_KEYS.billing)
     expect(response.status).toBe(503)
@@ -198,7 +200,7 @@ describe('answers that are not retried', () => {
 
 describe('what reaches DIS', () => {
   it('carries nothing from the caller: no key, no cookie, no custom header', async () => {
-    const gw = await startGateway()
+    const gw = await startPureProxy()
     const response = await gw.reset(QUERY, API_KEYS.billing, {
       Cookie: 'session=abc',
       'X-Forwarded-For': '203.0.113.9',

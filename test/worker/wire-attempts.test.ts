@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { type EmulatorClient, emulatorClient, type FaultRule } from '../../emulator/client.ts'
 import type { FetchLike } from '../../src/upstream/attempt'
 import { API_KEYS } from '../support/fixtures'
-import { startGateway, type TestGatewayOptions } from '../support/gateway'
+import { startPureProxy, type TestGatewayOptions } from '../support/gateway'
 import { capturedLogLines } from '../support/log-capture'
 
 /**
@@ -37,7 +37,7 @@ async function spawnEmulator(): Promise<EmulatorClient> {
 
 /** One reset against a persistent fault, on a fresh gateway and emulator instance. */
 async function measure(fault: FaultRule, options: TestGatewayOptions = {}): Promise<Measured> {
-  const gw = await startGateway(options)
+  const gw = await startPureProxy(options)
   await gw.emulator.addFault(fault)
   const requestId = `wire-attempts-${++requests}`
   const response = await gw.reset(QUERY, API_KEYS.billing, { 'X-Request-Id': requestId })

@@ -62,7 +62,13 @@ describe('classifyDis', () => {
       'fail',
       'upstream_unavailable',
     ],
-    [400, '{"errorCode":"DIS.4201","message":"Invalid partition_id."}', 'fail', 'upstream_error'],
+    [400, '{"errorCode":"DIS.4201","message":"Invalid partition_id."}', 'fail', 'invalid_request'],
+    [
+      400,
+      '{"errorCode":"DIS.4224","message":"Sequence number out of range."}',
+      'fail',
+      'sequence_expired',
+    ],
     [307, '', 'fail', 'upstream_error'],
     [404, '{"error_code":"APIGW.0101","error_msg":"x"}', 'fail', 'upstream_error'],
   ])('%d %s → %s %s', (status, body, kind, code) => {
@@ -116,7 +122,11 @@ describe('readIssuedToken', () => {
       body('2020-01-04T09:05:22.701000Z', '2020-01-04T08:05:22.701000Z'),
       now
     )
-    expect(issued).toEqual({ token: 'MIItoken-value-abcdef', expiresAt: now + 3_600_000 })
+    expect(issued).toEqual({
+      token: 'MIItoken-value-abcdef',
+      expiresAt: now + 3_600_000,
+      issuedAt: now,
+    })
   })
 
   it('falls back to the absolute expires_at without issued_at', () => {

@@ -1,8 +1,10 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
+import { AppError } from '../errors/app-error'
 import { STATE_CALL_TIMEOUT_MS } from '../state/bounded-call'
+import { durableLedger, type LedgerStore } from '../state/ledger'
 import { brokeredTokenSupply } from '../state/token-supply'
-import type { UpstreamContext, UpstreamDeps } from './context'
+import type { UpstreamContext, UpstreamDeps } from '../upstream/context'
 
 /**
  * The upstream view of one request: the isolate's configuration and token cache, the
@@ -29,4 +31,27 @@ export function upstreamFor(c: Context<AppEnv>, deps: UpstreamDeps): UpstreamCon
     Math.min(STATE_CALL_TIMEOUT_MS, (deadline - deps.now()) / 2)
   )
   return ctx
+}
+
+/** The reset ledger for this request, or null with RESET_LEDGER=off (a pure DELETE proxy). */
+export function ledgerFor(c: Context<AppEnv>, deps: UpstreamDeps): LedgerStore | null {
+  const { config } = c.get('runtime')
+  if (!config.ledger) return null
+  const deadline = c.get('startedAt') + deps.policy.deadlineMs
+  return durableLedger({
+    namespace: c.env.LEDGER,
+    now: deps.now,
+    retentionMs: config.ledgerRetentionMs,
+    timeoutMs: () => Math.min(STATE_CALL_TIMEOUT_MS, deadline - deps.now()),
+  })
+}
+
+/** The ledger routes need the ledger: with RESET_LEDGER=off they say so, clearly. */
+export function requireLedger(c: Context<AppEnv>, deps: UpstreamDeps): LedgerStore {
+  const ledger = ledgerFor(c, deps)
+  if (ledger) return ledger
+  throw new AppError('not_found', {
+    detail:
+      'The reset ledger is off on this gateway (RESET_LEDGER=off): resets are not recorded and cannot be listed or undone',
+  })
 }

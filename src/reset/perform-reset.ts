@@ -1,0 +1,191 @@
+import type { ClientConfig } from '../config/types'
+import { AppError } from '../errors/app-error'
+import type { ProblemCode } from '../errors/codes'
+import { type LedgerEntry, type LedgerPartition, newResetId } from '../ledger/entry'
+import type { RequestLog } from '../logging/request-log'
+import type { LedgerStore } from '../state/ledger'
+import type { UpstreamContext } from '../upstream/context'
+import { deleteCheckpoint } from '../upstream/dis'
+import { mapWithLimit } from '../upstream/fan-out'
+import { mostSerious, partialCode } from './outcomes'
+import { FAN_OUT, targetPartitions } from './partitions'
+import { authorize, recordUpstream } from './scope'
+import { type Snapshot, takeSnapshot } from './snapshot'
+
+/** A validated, canonical reset request, whichever route it came from. */
+export interface ResetRequest {
+  stream_name: string
+  app_name: string
+  /** A canonical partition id, or `all`. */
+  partition: string
+  dry_run: boolean
+}
+
+export interface ResetReceipt {
+  stream_name: string
+  app_name: string
+  checkpoint_type: 'LAST_READ'
+  partitions: string[]
+  /** The ledger entry (absent for dry runs and with RESET_LEDGER=off). */
+  reset_id?: string
+  /** What the reset wiped (or would wipe, for a dry run), in partition order. */
+  previous?: { partition_id: string; sequence_number: string | null }[]
+  request_id: string
+  dry_run?: true
+}
+
+/** Everything a reset needs, given explicitly so every route can reuse it. */
+export interface ResetInput {
+  client: ClientConfig
+  request: ResetRequest
+  /** The request's upstream view: configuration, tokens, deadline. */
+  upstream: UpstreamContext
+  requestId: string
+  log: RequestLog
+  /** Who asked: an API call, or a verified webhook delivery. */
+  origin: { via: 'api'; deliveryId: null } | { via: 'webhook'; deliveryId: string }
+  /** The reset ledger, or null with RESET_LEDGER=off (a pure DELETE proxy). */
+  ledger: LedgerStore | null
+}
+
+/**
+ * The reset both routes share once the caller is authenticated and the input is canonical
+ * (README "Safety net"): scope check (403, no upstream call) → partitions → snapshot of each
+ * (ShowCheckpoint) → ledger entry written durably → DELETEs → entry completed → receipt.
+ * No DELETE is sent without a snapshot and an entry; with RESET_LEDGER=off it is only
+ * partitions → DELETEs.
+ */
+export async function performReset(input: ResetInput): Promise<ResetReceipt> {
+  const { client, request, upstream: ctx, log, ledger } = input
+  log.stream = request.stream_name
+  log.app = request.app_name
+  log.dry_run = request.dry_run
+  authorize(client, request)
+  try {
+    const partitions = await targetPartitions(ctx, request, ledger ? 2 : 1)
+    log.partitions = partitions
+    const snapshot = ledger ? await takeSnapshot(ctx, request, partitions) : undefined
+    const receipt: ResetReceipt = {
+      stream_name: request.stream_name,
+      app_name: request.app_name,
+      checkpoint_type: 'LAST_READ',
+      partitions,
+      ...(snapshot ? { previous: snapshot.map(previousOf) } : {}),
+      request_id: input.requestId,
+    }
+    if (request.dry_run) return { ...receipt, dry_run: true }
+    if (!ledger || !snapshot) {
+      throwOnFailure(request, partitions, await deleteEach(ctx, request, partitions))
+      return receipt
+    }
+    const entry = newEntry(input, snapshot)
+    await ledger.record(entry)
+    log.reset_id = entry.reset_id
+    const outcomes = await deleteEach(ctx, request, partitions)
+    const recorded = entry.partitions.map((p, i) => withOutcome(p, outcomes[i]))
+    await ledger.complete(entry.reset_id, statusOf(outcomes), recorded).catch(() => {
+      // The DELETEs are done either way; the entry stays `in_progress` (undo refuses it).
+      log.reason = 'ledger: outcome not recorded'
+    })
+    throwOnFailure(request, partitions, outcomes, { reset_id: entry.reset_id })
+    return { ...receipt, reset_id: entry.reset_id }
+  } finally {
+    recordUpstream(log, ctx)
+  }
+}
+
+type Outcome = { result: 'deleted' } | { result: 'failed'; error: AppError }
+
+/** DELETEs every partition with bounded fan-out; failures are collected, not thrown. */
+async function deleteEach(
+  ctx: UpstreamContext,
+  request: ResetRequest,
+  partitions: readonly string[]
+): Promise<Outcome[]> {
+  return mapWithLimit(partitions, FAN_OUT, async (partition_id): Promise<Outcome> => {
+    try {
+      await deleteCheckpoint(ctx, { ...request, partition_id })
+      return { result: 'deleted' }
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error
+      return { result: 'failed', error }
+    }
+  })
+}
+
+function previousOf(state: Snapshot[number]) {
+  return { partition_id: state.partition_id, sequence_number: state.sequence_number }
+}
+
+function newEntry(input: ResetInput, snapshot: Snapshot): LedgerEntry {
+  const { request } = input
+  return {
+    reset_id: newResetId(),
+    created_at: new Date(input.upstream.deps.now()).toISOString(),
+    client_id: input.client.id,
+    via: input.origin.via,
+    delivery_id: input.origin.deliveryId,
+    request_id: input.requestId,
+    stream_name: request.stream_name,
+    app_name: request.app_name,
+    partition_selector: request.partition,
+    status: 'in_progress',
+    partitions: snapshot.map((state) => ({
+      partition_id: state.partition_id,
+      previous_sequence_number: state.sequence_number,
+      previous_metadata: state.metadata,
+      result: 'pending',
+    })),
+    undo: null,
+  }
+}
+
+function withOutcome(partition: LedgerPartition, outcome: Outcome | undefined): LedgerPartition {
+  if (outcome?.result === 'deleted') return { ...partition, result: 'deleted' }
+  return { ...partition, result: 'failed', code: outcome?.error.code ?? 'internal' }
+}
+
+function statusOf(outcomes: readonly Outcome[]): 'completed' | 'partial' | 'failed' {
+  const deleted = outcomes.filter((o) => o.result === 'deleted').length
+  return deleted === outcomes.length ? 'completed' : deleted === 0 ? 'failed' : 'partial'
+}
+
+/**
+ * One partition named by the caller: its failure is the answer, exactly as DIS caused it. For
+ * `all`, a partial failure lists every partition's outcome, so a retry is safe (a repeated
+ * DELETE of a reset partition succeeds: DIS.4375 counts as done).
+ */
+function throwOnFailure(
+  request: ResetRequest,
+  partitions: readonly string[],
+  outcomes: readonly Outcome[],
+  extensions: Record<string, unknown> = {}
+): void {
+  const failures = outcomes.flatMap((o) => (o.result === 'failed' ? [o.error] : []))
+  if (failures.length === 0) return
+  const cause = mostSerious(failures)
+  if (outcomes.length === 1 && request.partition !== 'all' && cause) {
+    throw new AppError(cause.code, {
+      ...cause.options,
+      extensions: { ...cause.options.extensions, ...extensions },
+    })
+  }
+  const code: ProblemCode = partialCode(cause)
+  throw new AppError(code, {
+    detail: `${failures.length} of ${outcomes.length} partitions of ${request.stream_name}/${request.app_name} failed; the others were reset. Retrying the same request is safe (DELETE is idempotent).`,
+    headers: cause?.options.headers,
+    upstream: cause?.options.upstream,
+    reason: `partial failure: ${failures.length}/${outcomes.length} (${cause?.code})`,
+    extensions: {
+      ...extensions,
+      stream_name: request.stream_name,
+      app_name: request.app_name,
+      partitions: outcomes.map((o, i) => ({
+        partition_id: partitions[i],
+        ...(o.result === 'deleted'
+          ? { result: 'deleted' }
+          : { result: 'failed', code: o.error.code }),
+      })),
+    },
+  })
+}

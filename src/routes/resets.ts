@@ -1,0 +1,77 @@
+import { Hono } from 'hono'
+import { isAllowed } from '../auth/allow'
+import type { AppEnv } from '../env'
+import { AppError } from '../errors/app-error'
+import { publicEntry, RESET_ID } from '../ledger/entry'
+import { apiKeyAuth } from '../middleware/api-key-auth'
+import { clientRateLimit } from '../middleware/client-rate-limit'
+import { noBody } from '../middleware/no-body'
+import { performUndo } from '../reset/undo'
+import type { UpstreamDeps } from '../upstream/context'
+import {
+  NoQuerySchema,
+  RESETS_LIMIT_DEFAULT,
+  ResetListQuerySchema,
+  UndoQuerySchema,
+} from '../validation/ledger-request'
+import { validateQuery } from '../validation/validate'
+import { requireLedger, upstreamFor } from './request-scope'
+
+/**
+ * The reset ledger (README "Safety net"), Bearer only and scoped by `allow`:
+ * - `GET /v1/resets` lists entries newest first, with an opaque cursor;
+ * - `GET /v1/resets/{reset_id}` shows one;
+ * - `POST /v1/resets/{reset_id}/undo[?force=true]` puts the snapshot back.
+ * An unknown id and one the client may not see are the same 404 `reset_not_found`.
+ */
+export function resetRoutes(deps: UpstreamDeps) {
+  const auth = [apiKeyAuth(), clientRateLimit(), noBody()] as const
+  return new Hono<AppEnv>()
+    .get('/', ...auth, validateQuery(ResetListQuerySchema), async (c) => {
+      const query = c.req.valid('query')
+      const page = await requireLedger(c, deps).list({
+        allow: c.get('client').allowPatterns,
+        stream_name: query.stream_name,
+        app_name: query.app_name,
+        limit: query.limit ?? RESETS_LIMIT_DEFAULT,
+        cursor: query.cursor,
+      })
+      return c.json(
+        {
+          resets: page.entries.map(publicEntry),
+          next_cursor: page.next_cursor,
+          request_id: c.get('requestId'),
+        },
+        200
+      )
+    })
+    .get('/:reset_id', ...auth, validateQuery(NoQuerySchema), async (c) => {
+      const resetId = c.req.param('reset_id')
+      c.get('log').reset_id = RESET_ID.test(resetId) ? resetId : undefined
+      const entry = RESET_ID.test(resetId) ? await requireLedger(c, deps).get(resetId) : null
+      const client = c.get('client')
+      if (!entry || !isAllowed(client.allow, entry.stream_name, entry.app_name)) throw notFound()
+      return c.json({ ...publicEntry(entry), request_id: c.get('requestId') }, 200)
+    })
+    .post('/:reset_id/undo', ...auth, validateQuery(UndoQuerySchema), async (c) => {
+      const resetId = c.req.param('reset_id')
+      const ledger = requireLedger(c, deps)
+      if (!RESET_ID.test(resetId)) throw notFound()
+      const undo = await performUndo({
+        client: c.get('client'),
+        resetId,
+        force: c.req.valid('query').force === 'true',
+        upstream: upstreamFor(c, deps),
+        requestId: c.get('requestId'),
+        log: c.get('log'),
+        ledger,
+      })
+      return c.json({ ...undo, request_id: c.get('requestId') }, 200)
+    })
+}
+
+function notFound(): AppError {
+  return new AppError('reset_not_found', {
+    detail: 'No reset with this id is visible to this client',
+  })
+}
