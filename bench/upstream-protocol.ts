@@ -1,20 +1,38 @@
-/** What the main thread and the upstream thread share: settings in, counters out. */
-export const COUNTER = {
+/**
+ * What the main thread and the upstream thread share: counters out, and two live settings in
+ * (per-call latency and the partition count), so one upstream serves every case and the main
+ * thread changes them between cases without a restart.
+ */
+export const SLOT = {
   iam: 0,
   disDelete: 1,
-  describe: 2,
-  other: 3,
-  disInFlight: 4,
-  disMaxInFlight: 5,
+  /** ShowCheckpoint GETs: the snapshot a full v2 reset takes before its DELETE. */
+  snapshot: 2,
+  describe: 3,
+  other: 4,
+  disInFlight: 5,
+  disMaxInFlight: 6,
+  /** Setting: ms added to every DIS call (not to IAM), to model a remote region. */
+  latencyMs: 7,
+  /** Setting: partitions DescribeStream reports, all ACTIVE. */
+  partitions: 8,
+  /** IAM calls since the upstream started: never reset, for whole-run totals. */
+  iamTotal: 9,
 } as const
 
-export const COUNTER_SLOTS = 6
+export const SLOTS = 10
+
+/** Slots `reset()` clears: the counters, not the settings or the live in-flight gauge. */
+export const COUNTER_SLOTS: readonly number[] = [
+  SLOT.iam,
+  SLOT.disDelete,
+  SLOT.snapshot,
+  SLOT.describe,
+  SLOT.other,
+  SLOT.disMaxInFlight,
+]
 
 export interface UpstreamSettings {
-  counters: SharedArrayBuffer
+  shared: SharedArrayBuffer
   projectId: string
-  /** Added to every DIS call (not to IAM), to model a remote region. */
-  latencyMs: number
-  /** Partitions DescribeStream reports, all ACTIVE. */
-  partitions: number
 }

@@ -1,20 +1,23 @@
 /**
- * The bench upstream: IAM's token call and the DIS calls the gateway makes, answered at once (or
- * after a fixed latency), on 127.0.0.1. Runs in its own worker thread so the load generator on
- * the main thread never delays its answers. Counts land in a SharedArrayBuffer that the main
- * thread reads without a round trip. Plain node:http and no state beyond counters: the
+ * The bench upstream: IAM's token call and the DIS calls the gateway makes — DeleteCheckpoint,
+ * ShowCheckpoint (the v2 snapshot) and DescribeStream — answered at once or after a fixed
+ * latency, on 127.0.0.1. Runs in its own worker thread so the load generator on the main thread
+ * never delays its answers. Counts and settings live in a SharedArrayBuffer that the main thread
+ * reads and writes without a round trip. Plain node:http and no state beyond counters: the
  * project's emulator is a faithful model, not a fast one.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { parentPort, workerData } from 'node:worker_threads'
-import { COUNTER, type UpstreamSettings } from './upstream-protocol.ts'
+import { SLOT, type UpstreamSettings } from './upstream-protocol.ts'
 
 const settings = workerData as UpstreamSettings
-const counters = new Int32Array(settings.counters)
+const slots = new Int32Array(settings.shared)
 /** Same length and alphabet as the baselines' fixed token, so headers cost the same. */
 const TOKEN = `MIIbench${'A'.repeat(56)}`
-const DIS_DELETE = new RegExp(`^/v2/${settings.projectId}/checkpoints$`)
+const CHECKPOINTS = `/v2/${settings.projectId}/checkpoints`
 const DESCRIBE = new RegExp(`^/v2/${settings.projectId}/streams/([A-Za-z0-9_-]+)$`)
+/** A committed checkpoint, so a snapshot has something to record. */
+const SNAPSHOT_BODY = '{"sequence_number":"10","metadata":""}'
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body = '') {
   res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) })
@@ -33,7 +36,7 @@ function issueToken(res: ServerResponse) {
 }
 
 function describeStream(res: ServerResponse, stream: string) {
-  const partitions = Array.from({ length: settings.partitions }, (_, i) => ({
+  const partitions = Array.from({ length: Atomics.load(slots, SLOT.partitions) }, (_, i) => ({
     partition_id: `shardId-${String(i).padStart(10, '0')}`,
     status: 'ACTIVE',
   }))
@@ -42,17 +45,21 @@ function describeStream(res: ServerResponse, stream: string) {
 }
 
 /** Tracks concurrent DIS calls: the gateway's fan-out width is read from here, not assumed. */
-async function disCall(answer: () => void) {
-  const inFlight = Atomics.add(counters, COUNTER.disInFlight, 1) + 1
-  let max = Atomics.load(counters, COUNTER.disMaxInFlight)
+async function disCall(counter: number, answer: () => void) {
+  Atomics.add(slots, counter, 1)
+  const inFlight = Atomics.add(slots, SLOT.disInFlight, 1) + 1
+  let max = Atomics.load(slots, SLOT.disMaxInFlight)
   while (inFlight > max) {
-    max = Atomics.compareExchange(counters, COUNTER.disMaxInFlight, max, inFlight)
+    const seen = Atomics.compareExchange(slots, SLOT.disMaxInFlight, max, inFlight)
+    if (seen === max) break
+    max = seen
   }
   try {
-    if (settings.latencyMs > 0) await new Promise((r) => setTimeout(r, settings.latencyMs))
+    const latencyMs = Atomics.load(slots, SLOT.latencyMs)
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs))
     answer()
   } finally {
-    Atomics.sub(counters, COUNTER.disInFlight, 1)
+    Atomics.sub(slots, SLOT.disInFlight, 1)
   }
 }
 
@@ -62,20 +69,24 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   }
   const { pathname } = new URL(req.url ?? '/', 'http://upstream')
   if (req.method === 'POST' && pathname === '/v3/auth/tokens') {
-    Atomics.add(counters, COUNTER.iam, 1)
+    Atomics.add(slots, SLOT.iam, 1)
+    Atomics.add(slots, SLOT.iamTotal, 1)
     return issueToken(res)
   }
-  if (req.method === 'DELETE' && DIS_DELETE.test(pathname)) {
-    Atomics.add(counters, COUNTER.disDelete, 1)
-    return disCall(() => send(res, 204, {}))
+  if (pathname === CHECKPOINTS && req.method === 'DELETE') {
+    return disCall(SLOT.disDelete, () => send(res, 204, {}))
+  }
+  if (pathname === CHECKPOINTS && req.method === 'GET') {
+    return disCall(SLOT.snapshot, () =>
+      send(res, 200, { 'content-type': 'application/json' }, SNAPSHOT_BODY)
+    )
   }
   const describe = req.method === 'GET' ? DESCRIBE.exec(pathname) : null
   if (describe?.[1]) {
-    Atomics.add(counters, COUNTER.describe, 1)
     const stream = describe[1]
-    return disCall(() => describeStream(res, stream))
+    return disCall(SLOT.describe, () => describeStream(res, stream))
   }
-  Atomics.add(counters, COUNTER.other, 1)
+  Atomics.add(slots, SLOT.other, 1)
   send(res, 404, { 'content-type': 'application/json' }, '{"error_code":"BENCH.404"}')
 }
 
