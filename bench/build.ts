@@ -1,10 +1,10 @@
 /**
  * Bundles the workers the way `wrangler deploy` would (`--dry-run --outdir`): the gateway from
- * the project's wrangler.toml, the bare Hono proxy from a small config next to it, so both go
+ * the project's wrangler.toml, the bare Hono worker from a small config next to it, so both go
  * through the same bundler with the same settings. The raw passthrough is plain JS, unbundled.
  */
 import { execFile } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
@@ -34,42 +34,43 @@ async function dryRunDeploy(outdir: string, entry: string, configPath?: string):
   return { path, rawBytes: code.byteLength, gzipBytes: gzipSync(code).byteLength }
 }
 
-/**
- * Diagnostic copy of the gateway whose console.log does nothing. The log record is still built
- * and serialized (the argument is evaluated before the call); only the runtime's log transport
- * is gone. Under Miniflare each line travels workerd → pipe → Node, while production collects
- * logs outside the request path, so the gap between the two copies is the local transport's
- * share. Never used for a verdict.
- */
-function mutedCopy(gateway: Bundle): string {
-  const dir = join(OUT_DIR, 'gateway-muted')
-  mkdirSync(dir, { recursive: true })
-  const path = join(dir, 'index.js')
-  const prelude = 'globalThis.console.log = () => {}\n'
-  writeFileSync(path, prelude + readFileSync(gateway.path, 'utf8'))
-  return path
-}
-
 export interface Bundles {
+  /** The gateway as deployed: sizes, and the Miniflare rate-limiter diagnostic. */
   gateway: Bundle
+  /** What the gateway cases load: the same bundle behind bench/workers/gateway-entry.js. */
+  gatewayEntry: { entry: string; bundle: string }
   hono: Bundle
   /** Plain JS, loaded as is. */
-  raw: string
-  gatewayMuted: string
+  raw: Bundle
+}
+
+/** The unmodified bundle as gateway.js next to the bench entry (see gateway-entry.js). */
+function withBenchEntry(gateway: Bundle): Bundles['gatewayEntry'] {
+  const dir = join(OUT_DIR, 'gateway-bench')
+  mkdirSync(dir, { recursive: true })
+  const entry = join(dir, 'entry.js')
+  const bundle = join(dir, 'gateway.js')
+  copyFileSync(join(ROOT, 'bench/workers/gateway-entry.js'), entry)
+  copyFileSync(gateway.path, bundle)
+  return { entry, bundle }
 }
 
 export async function buildAll(): Promise<Bundles> {
   // Build output lives under the git-ignored bench/.out (biome.json excludes it too).
-  const gateway = await dryRunDeploy(join(OUT_DIR, 'gateway'), 'index.js')
-  const hono = await dryRunDeploy(
-    join(OUT_DIR, 'hono'),
-    'hono-proxy.js',
-    join(ROOT, 'bench/workers/hono-proxy.toml')
-  )
+  const [gateway, hono] = await Promise.all([
+    dryRunDeploy(join(OUT_DIR, 'gateway'), 'index.js'),
+    dryRunDeploy(
+      join(OUT_DIR, 'hono'),
+      'hono-proxy.js',
+      join(ROOT, 'bench/workers/hono-proxy.toml')
+    ),
+  ])
+  const rawPath = join(ROOT, 'bench/workers/raw.js')
+  const raw = readFileSync(rawPath)
   return {
     gateway,
+    gatewayEntry: withBenchEntry(gateway),
     hono,
-    raw: join(ROOT, 'bench/workers/raw.js'),
-    gatewayMuted: mutedCopy(gateway),
+    raw: { path: rawPath, rawBytes: raw.byteLength, gzipBytes: gzipSync(raw).byteLength },
   }
 }

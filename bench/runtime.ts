@@ -1,55 +1,102 @@
 /**
- * Runs one worker in workerd through Miniflare (never `wrangler dev`, whose log relay would be
- * part of the measurement). Miniflare is told to stay silent: no request log (by default it
- * posts every request to Node over its loopback), no console output. The gateway still calls
- * console.log once per request; workerd hands those lines to Node, which parses and drops them
- * here — production collects logs outside the request path, so this is a small overcharge.
+ * Runs workers in workerd through Miniflare (never `wrangler dev`, whose log relay would be part
+ * of the measurement). One Miniflare = one workerd process, so the CPU time read from /proc is
+ * that of the workers it hosts (and their Durable Objects), nothing else. Requests go to each
+ * worker's own socket (`unsafeDirectSockets`), not through Miniflare's routing entry worker.
+ * Miniflare is told to stay silent: no request log, no console output. The gateway still calls
+ * console.log once per request; workerd hands those lines to Node, which drops them here —
+ * production collects logs outside the request path, so this is a small overcharge.
  */
+import { dirname } from 'node:path'
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare'
 import { COMPATIBILITY_DATE } from './config.ts'
-
-export interface RunningWorker {
-  name: string
-  /** Origin, e.g. http://127.0.0.1:PORT (no trailing slash). */
-  origin: string
-  /** From constructing Miniflare (spawning workerd) to the first 200 from /healthz. */
-  startupMs: number
-  dispose(): Promise<void>
-}
+import { cpuMicros, workerdChildren } from './proc-cpu.ts'
+import type { GatewayWiring } from './wiring.ts'
 
 export interface WorkerSpec {
   name: string
+  /** The entry module. */
   scriptPath: string
+  /** Modules it imports, in the same folder (then every module is listed explicitly). */
+  imports?: string[]
   bindings: Record<string, string>
-  /** Receives each console line the worker writes (default: dropped). */
-  onLog?: (message: string) => void
+  /** Durable Objects and rate limiters (the gateway); none for the baselines. */
+  wiring?: GatewayWiring
+  /** Gets a socket of its own (default true); a worker that only hosts objects needs none. */
+  serve?: boolean
 }
 
-export async function startWorker(spec: WorkerSpec): Promise<RunningWorker> {
+export interface Instance {
+  /** Origin of each served worker, e.g. http://127.0.0.1:PORT (no trailing slash). */
+  origins: Record<string, string>
+  /** The first served worker's origin. */
+  origin: string
+  /** workerd's pid, when it could be found in /proc. */
+  pid: number | undefined
+  /** CPU µs workerd has used so far (NaN when unknown). */
+  cpuMicros(): number
+  /** From constructing Miniflare (spawning workerd) to its sockets being ready. */
+  readyMs: number
+  dispose(): Promise<void>
+}
+
+let disposing: Promise<unknown> = Promise.resolve()
+
+export async function startInstance(workers: readonly WorkerSpec[]): Promise<Instance> {
+  // A workerd still shutting down would be taken for the new one.
+  await disposing
+  const before = workerdChildren()
   const started = performance.now()
-  const onLog = spec.onLog ?? (() => undefined)
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-      name: spec.name,
-      modules: true,
-      scriptPath: spec.scriptPath,
-      compatibilityDate: COMPATIBILITY_DATE,
-      bindings: spec.bindings,
       host: '127.0.0.1',
       port: 0,
       log: new Log(LogLevel.NONE),
       logRequests: false,
-      handleStructuredLogs: (log) => onLog(log.message),
+      handleStructuredLogs: () => undefined,
+      workers: workers.map((spec) => ({
+        name: spec.name,
+        ...(spec.imports
+          ? {
+              modulesRoot: dirname(spec.scriptPath),
+              modules: [spec.scriptPath, ...spec.imports].map((path) => ({
+                type: 'ESModule' as const,
+                path,
+              })),
+            }
+          : { modules: true, scriptPath: spec.scriptPath }),
+        compatibilityDate: COMPATIBILITY_DATE,
+        bindings: spec.bindings,
+        ...(spec.wiring
+          ? { durableObjects: spec.wiring.durableObjects, ratelimits: spec.wiring.ratelimits }
+          : {}),
+        ...(spec.serve === false ? {} : { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] }),
+      })),
     })
   )
   try {
-    const origin = (await mf.ready).origin
-    await untilHealthy(origin)
+    await mf.ready
+    const readyMs = performance.now() - started
+    const origins: Record<string, string> = {}
+    for (const spec of workers) {
+      if (spec.serve === false) continue
+      origins[spec.name] = (await mf.unsafeGetDirectURL(spec.name)).origin
+    }
+    const fresh = [...workerdChildren()].filter((pid) => !before.has(pid))
+    const pid = fresh.length === 1 ? fresh[0] : undefined
+    const first = Object.values(origins)[0]
+    if (!first) throw new Error('no served worker')
     return {
-      name: spec.name,
-      origin,
-      startupMs: performance.now() - started,
-      dispose: () => mf.dispose(),
+      origins,
+      origin: first,
+      pid,
+      cpuMicros: () => cpuMicros(pid),
+      readyMs,
+      dispose: () => {
+        const done = mf.dispose()
+        disposing = done.catch(() => undefined)
+        return done
+      },
     }
   } catch (error) {
     await mf.dispose()
@@ -57,17 +104,7 @@ export async function startWorker(spec: WorkerSpec): Promise<RunningWorker> {
   }
 }
 
-async function untilHealthy(origin: string): Promise<void> {
-  const deadline = performance.now() + 10_000
-  for (;;) {
-    try {
-      const response = await fetch(`${origin}/healthz`)
-      await response.arrayBuffer()
-      if (response.ok) return
-    } catch {
-      // not accepting connections yet
-    }
-    if (performance.now() > deadline) throw new Error('worker did not become healthy in 10 s')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
+/** One worker in its own workerd. */
+export function startWorker(spec: WorkerSpec): Promise<Instance> {
+  return startInstance([spec])
 }
