@@ -1,10 +1,9 @@
 /**
  * Load generation. autocannon drives the runs; latencies are taken from its per-response event
  * (sub-millisecond floats) rather than its histogram, which keeps whole milliseconds only — too
- * coarse for ratios of latencies that are a few milliseconds apart.
+ * coarse for differences of a few milliseconds.
  */
 import autocannon from 'autocannon'
-import { REQUEST_HEADERS } from './config.ts'
 
 export interface LoadResult {
   requestsPerSecond: number
@@ -14,6 +13,18 @@ export interface LoadResult {
   responses: number
   /** Responses other than 2xx, plus connection errors and timeouts: a run with any is suspect. */
   failures: number
+  /** Status codes of the responses that were not 2xx, with their counts (for the log). */
+  badStatuses: Record<string, number>
+}
+
+/** One kind of request: fixed, or built per request (each webhook delivery needs its own id). */
+export interface RequestShape {
+  method: 'DELETE' | 'POST' | 'GET'
+  path: string
+  headers: Record<string, string>
+  body?: string
+  /** Per-request headers; called once per request sent (warm-up included). */
+  nextHeaders?: () => Record<string, string>
 }
 
 export interface LoadOptions {
@@ -28,14 +39,33 @@ export function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.max(0, index)] ?? Number.NaN
 }
 
-export function load(url: string, options: LoadOptions): Promise<LoadResult> {
+export function load(
+  origin: string,
+  shape: RequestShape,
+  options: LoadOptions
+): Promise<LoadResult> {
   const latencies: number[] = []
+  const badStatuses: Record<string, number> = {}
+  const next = shape.nextHeaders
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
-        url,
-        method: 'DELETE',
-        headers: REQUEST_HEADERS,
+        url: `${origin}${shape.path}`,
+        method: shape.method,
+        headers: shape.headers,
+        ...(shape.body === undefined ? {} : { body: shape.body }),
+        ...(next
+          ? {
+              requests: [
+                {
+                  setupRequest: (request) => ({
+                    ...request,
+                    headers: { ...shape.headers, ...next() },
+                  }),
+                },
+              ],
+            }
+          : {}),
         connections: options.connections,
         ...(options.amount ? { amount: options.amount } : { duration: options.durationS ?? 10 }),
         timeout: 10,
@@ -50,27 +80,36 @@ export function load(url: string, options: LoadOptions): Promise<LoadResult> {
           p99Ms: percentile(sorted, 99),
           responses: result.requests.total,
           failures: result.non2xx + result.errors + result.timeouts,
+          badStatuses,
         })
       }
     )
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime)
+      else badStatuses[statusCode] = (badStatuses[statusCode] ?? 0) + 1
     })
   })
+}
+
+/** One request, read to the end: status, body and wall time. */
+export async function once(
+  origin: string,
+  shape: RequestShape
+): Promise<{ status: number; body: string; ms: number }> {
+  const started = performance.now()
+  const response = await fetch(`${origin}${shape.path}`, {
+    method: shape.method,
+    headers: { ...shape.headers, ...shape.nextHeaders?.() },
+    ...(shape.body === undefined ? {} : { body: shape.body }),
+  })
+  const body = await response.text()
+  return { status: response.status, body, ms: performance.now() - started }
 }
 
 /**
  * Fires `count` requests at once. undici's default pool has no connection limit, so each
  * request that finds the others busy opens its own connection: a cold burst, not a queue.
  */
-export async function burst(url: string, count: number): Promise<number[]> {
-  const responses = await Promise.all(
-    Array.from({ length: count }, () =>
-      fetch(url, { method: 'DELETE', headers: REQUEST_HEADERS }).then(async (response) => {
-        await response.arrayBuffer()
-        return response.status
-      })
-    )
-  )
-  return responses
+export async function burst(origin: string, shape: RequestShape, count: number): Promise<number[]> {
+  return Promise.all(Array.from({ length: count }, async () => (await once(origin, shape)).status))
 }

@@ -1,101 +1,120 @@
 /**
- * `npm run bench`: builds the bundles, starts the upstream and the workers (raw passthrough,
- * bare Hono, gateway, and a diagnostic gateway copy), measures, and writes bench/RESULTS.md. Fully local: every socket is on 127.0.0.1, every loop is bounded by a
- * request count or a duration. Not part of `npm test` (timing assertions would be flaky).
+ * `npm run bench`: builds the bundles, starts the upstream and the workers, runs every case and
+ * writes bench/RESULTS.md. Fully local: every socket is on 127.0.0.1, every loop is bounded by
+ * a request count or a duration. Not part of `npm test` (timing assertions would be flaky).
+ *
+ * Flags: `--quick` runs every case with short turns (written to bench/.out/RESULTS.quick.md);
+ * `--only=proxy,reset,webhook,iam,cold,all` runs some cases (written to bench/.out too).
  */
-import { statSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { buildAll } from './build.ts'
-import { baselineBindings, gatewayBindings, RESULTS_PATH } from './config.ts'
-import { measureIam } from './iam.ts'
+import { measureAllPartitions } from './cases/all-partitions.ts'
+import { measureColdStart } from './cases/cold-start.ts'
+import { measureFullReset } from './cases/full-reset.ts'
+import { measureIam } from './cases/iam.ts'
+import { measurePureProxy, measureSimulatedLimiter } from './cases/pure-proxy.ts'
+import { measureWebhook } from './cases/webhook.ts'
+import { OUT_DIR, PLAN, QUICK, RESULTS_PATH } from './config.ts'
 import { describeMachine } from './machine.ts'
-import { measureAllPartitions } from './partitions.ts'
-import { type BenchResults, renderResults, renderTables, targetsTable } from './report.ts'
-import { type RunningWorker, startWorker } from './runtime.ts'
-import { alternate, summarize, type TargetName } from './throughput.ts'
+import { type BenchResults, renderResults, renderSummary } from './report.ts'
+import { type Instance, startWorker } from './runtime.ts'
+import { targets } from './targets.ts'
 import { startUpstream } from './upstream.ts'
+import { readGatewayWiring } from './wiring.ts'
+
+const CASES = ['proxy', 'reset', 'webhook', 'iam', 'cold', 'all'] as const
+type CaseName = (typeof CASES)[number]
+
+const onlyArg = process.argv.find((arg) => arg.startsWith('--only='))
+const only = onlyArg
+  ? new Set(onlyArg.slice('--only='.length).split(',') as CaseName[])
+  : new Set(CASES)
+for (const name of only) {
+  if (!CASES.includes(name)) throw new Error(`unknown case ${name}; cases: ${CASES.join(', ')}`)
+}
+const partial = only.size < CASES.length
+const resultsPath = partial ? join(OUT_DIR, 'RESULTS.partial.md') : RESULTS_PATH
 
 const began = performance.now()
 const say = (line: string) =>
   console.log(`[${((performance.now() - began) / 1000).toFixed(0).padStart(3)} s] ${line}`)
 
-say('building bundles (wrangler deploy --dry-run)')
-const bundles = await buildAll()
+say(
+  `${QUICK ? 'QUICK run (short turns, not a verdict)' : `${PLAN.rounds} rounds per case`}; ` +
+    `cases: ${[...only].join(', ')}`
+)
+say('building bundles (wrangler deploy --dry-run) and reading wrangler.toml')
+const [bundles, wiring] = await Promise.all([buildAll(), readGatewayWiring()])
 
 const upstream = await startUpstream()
-const workers: Partial<Record<TargetName, RunningWorker>> = {}
-let results: BenchResults
+const make = targets(bundles, wiring, upstream.url)
+const running: Instance[] = []
+const start = async (spec: Parameters<typeof startWorker>[0]) => {
+  const instance = await startWorker(spec)
+  running.push(instance)
+  return instance
+}
+const results: BenchResults = {
+  date: new Date().toISOString(),
+  quick: QUICK,
+  machine: describeMachine(),
+  bundles,
+  elapsedS: 0,
+}
 try {
-  say(`upstream on ${upstream.url}; starting workers`)
-  workers.raw = await startWorker({
-    name: 'raw',
-    scriptPath: bundles.raw,
-    bindings: baselineBindings(upstream.url),
-  })
-  workers.hono = await startWorker({
-    name: 'hono',
-    scriptPath: bundles.hono.path,
-    bindings: baselineBindings(upstream.url),
-  })
-  workers.gateway = await startWorker({
-    name: 'gateway',
-    scriptPath: bundles.gateway.path,
-    bindings: gatewayBindings(upstream.url),
-  })
-  workers.muted = await startWorker({
-    name: 'gateway-muted',
-    scriptPath: bundles.gatewayMuted,
-    bindings: gatewayBindings(upstream.url),
-  })
-  const ready = {
-    raw: workers.raw,
-    hono: workers.hono,
-    gateway: workers.gateway,
-    muted: workers.muted,
+  say(`upstream on ${upstream.url}`)
+  if (only.has('proxy') || only.has('webhook')) {
+    const gateway = await start(make.gateway({ ledger: 'off' }))
+    const iamBefore = upstream.iamTotal()
+    if (only.has('proxy')) {
+      say('pure proxy: raw → bare Hono → gateway (RESET_LEDGER=off), alternating, saturated')
+      const raw = await start(make.raw())
+      const hono = await start(make.hono(false))
+      results.pureProxy = await measurePureProxy({ raw, hono, gateway }, upstream, say)
+      await raw.dispose()
+      await hono.dispose()
+      const simulated = await start(make.gatewaySimulatedLimiter({ ledger: 'off' }))
+      results.simulatedLimiter = await measureSimulatedLimiter(gateway, simulated, upstream, say)
+      await simulated.dispose()
+    }
+    if (only.has('webhook')) {
+      say(`webhook route vs bearer route (RESET_LEDGER=off), upstream ${PLAN.upstreamDelayMs} ms`)
+      results.webhook = await measureWebhook(gateway, upstream, say)
+    }
+    results.warmIam = { gateways: 1, iamCalls: upstream.iamTotal() - iamBefore }
+    await gateway.dispose()
   }
-
-  say('load: raw → hono → gateway → gateway with muted log, alternating')
-  const runs = await alternate(ready, upstream, say)
-  // Free the cores for what follows; the IAM cases start gateways of their own.
-  for (const target of Object.keys(ready) as TargetName[]) {
-    await ready[target].dispose()
-    delete workers[target]
+  if (only.has('reset')) {
+    say('full v2 reset (RESET_LEDGER=on) vs bare Hono GET + DELETE')
+    const hono = await start(make.hono(true))
+    const gateway = await start(make.gateway({ ledger: 'on' }))
+    const iamBefore = upstream.iamTotal()
+    results.fullReset = await measureFullReset({ hono, gateway }, upstream, say)
+    const warm = results.warmIam ?? { gateways: 0, iamCalls: 0 }
+    results.warmIam = {
+      gateways: warm.gateways + 1,
+      iamCalls: warm.iamCalls + upstream.iamTotal() - iamBefore,
+    }
+    await hono.dispose()
+    await gateway.dispose()
   }
-
-  say('IAM calls: sequential and cold bursts on fresh gateways')
-  const iam = await measureIam(bundles.gateway.path, upstream)
-  say('partition_id=all')
-  const allPartitions = await measureAllPartitions(bundles.gateway.path)
-
-  results = {
-    date: new Date().toISOString(),
-    machine: describeMachine(),
-    bundles: {
-      gateway: bundles.gateway,
-      hono: bundles.hono,
-      rawBytes: statSync(bundles.raw).size,
-    },
-    startupMs: {
-      raw: ready.raw.startupMs,
-      hono: ready.hono.startupMs,
-      gateway: [ready.gateway.startupMs, ...iam.startupMs],
-    },
-    runs,
-    summary: {
-      raw: summarize(runs, 'raw'),
-      hono: summarize(runs, 'hono'),
-      gateway: summarize(runs, 'gateway'),
-      muted: summarize(runs, 'muted'),
-    },
-    iam,
-    allPartitions,
-    elapsedS: (performance.now() - began) / 1000,
+  if (only.has('iam')) results.iam = await measureIam(make, wiring, upstream, say)
+  if (only.has('cold')) {
+    say(`cold start: ${PLAN.coldStarts} fresh starts each of raw, bare Hono, gateway`)
+    results.coldStart = await measureColdStart(make, upstream, say)
   }
+  if (only.has('all')) {
+    const modes =
+      results.fullReset?.available === false ? (['off'] as const) : (['off', 'on'] as const)
+    results.allPartitions = await measureAllPartitions(make, upstream, modes, say)
+  }
+  results.elapsedS = (performance.now() - began) / 1000
 } finally {
-  await Promise.allSettled(Object.values(workers).map((worker) => worker.dispose()))
+  await Promise.allSettled(running.map((instance) => instance.dispose()))
   await upstream.close()
 }
 
-writeFileSync(RESULTS_PATH, renderResults(results))
-console.log(`\n${renderTables(results)}`)
-const { misses } = targetsTable(results)
-say(`wrote bench/RESULTS.md; ${misses} target(s) missed`)
+writeFileSync(resultsPath, renderResults(results))
+console.log(`\n${renderSummary(results)}`)
+say(`wrote ${resultsPath}`)
