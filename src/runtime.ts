@@ -23,7 +23,7 @@ const REQUIRED_BINDINGS = ['REPLAY_GUARD', 'TOKEN_BROKER', 'LEDGER', 'CLIENT_RAT
 const MAX_REMEMBERED = 4
 
 /**
- * Parses the configuration once per isolate (contract: "config parsed once") and keeps the
+ * Parses the configuration once per isolate (parsed once, not per request) and keeps the
  * token cache with it. Looked up by the `env` object first; if the runtime hands us a new `env`
  * object with the same values, the values are compared (identical strings compare in O(1)),
  * so the token cache survives. A changed secret yields a fresh runtime and a fresh cache: a

@@ -1,5 +1,5 @@
 /**
- * `allow` patterns (contract §3): `stream/app`, where each half is `*` (any name), a prefix
+ * `allow` patterns (README "Clients"): `stream/app`, where each half is `*` (any name), a prefix
  * ending in `*` (`billing-*`), or an exact name. No pattern, no access (OWASP API1/API5: every
  * key is scoped). Patterns are compiled once, when the configuration is parsed.
  */

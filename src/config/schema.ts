@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 
 /**
- * Shapes of the configuration (contract §3). Messages never echo the offending value: the
+ * Shapes of the configuration (README "Configuration"). Messages never echo the offending value: the
  * reason for a 500 `misconfigured` goes to the log, and a value may be a secret.
  */
 

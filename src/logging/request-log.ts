@@ -1,7 +1,7 @@
 import type { TokenSource } from '../upstream/token-cache'
 
 /**
- * One structured JSON line per request (contract §4 "Logs"). Every stage writes what it knows
+ * One structured JSON line per request (README "Logs"). Every stage writes what it knows
  * into the record; `writeRequestLog` emits it once, at the end.
  *
  * Secrets never enter the record: it has no field for headers, keys, tokens or passwords, and

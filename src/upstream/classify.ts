@@ -6,7 +6,7 @@ import { parseRetryAfter, retryAfterSeconds } from './retry-policy'
 
 /**
  * What one upstream answer means for the request: done, retry, refresh the token, or fail with
- * a given problem. The mapping tables of contract §2 and §4 live here and nowhere else.
+ * a given problem. The mapping tables of README "Errors" live here and nowhere else.
  */
 export type Verdict =
   | { kind: 'ok'; status: number; body: string; acceptedCode?: string }
@@ -14,11 +14,11 @@ export type Verdict =
   | { kind: 'retry'; throttled: boolean; retryAfterMs: number | undefined; error: AppError }
   | { kind: 'fail'; error: AppError }
 
-/** DIS refused the token itself (upstream-facts §2.2, §2.3; T11). */
+/** DIS refused the token itself (docs/upstream.md § DIS error codes, § APIGW errors; T11). */
 const TOKEN_REJECTED_CODES = new Set(['APIGW.0301', 'DIS.4113', 'DIS.4114'])
-/** Throttling signals (upstream-facts §6; T13). */
+/** Throttling signals (docs/upstream.md § Throttling; T13). */
 const THROTTLED_CODES = new Set(['APIGW.0308', 'DIS.4303', 'DIS.4305'])
-/** DIS resource errors the caller can act on (contract §2). */
+/** DIS resource errors the caller can act on (README "Errors"). */
 const NOT_FOUND_CODES: Record<string, ProblemCode> = {
   'DIS.4301': 'stream_not_found',
   'DIS.4332': 'app_not_found',

@@ -3,11 +3,11 @@ import { canonicalPartitionId, partitionNumber } from '../validation/partition-i
 import type { UpstreamContext } from './context'
 import { disCall } from './dis'
 
-/** The largest page DescribeStream serves (upstream-facts §1.4: `limit_partitions` 1–1000). */
+/** The largest page DescribeStream serves (docs/upstream.md § DescribeStream: `limit_partitions` 1–1000). */
 const PAGE_SIZE = 1000
 /** A page of 1000 partitions is ~150 KB of JSON; anything past this bound is not a real answer. */
 const MAX_PAGE_BYTES = 1024 * 1024
-/** Partitions a consumer can still read from, so a checkpoint can exist (contract §4). */
+/** Partitions a consumer can still read from, so a checkpoint can exist (README "partition_id=all"). */
 const READABLE = new Set(['ACTIVE', 'DELETED'])
 
 /**

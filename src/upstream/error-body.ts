@@ -1,6 +1,6 @@
 /**
  * Extracts the upstream error code from the three body shapes seen in the wild
- * (upstream-facts §2.1, §4):
+ * (docs/upstream.md § Error bodies):
  * - DIS as its SDKs see it: `{"errorCode": "DIS.4301", "message": "…"}`
  * - documented / API gateway: `{"error_code": "APIGW.0301", "error_msg": "…"}`
  * - Keystone-style nested (IAM): `{"error": {"code": 401, "message": "…"}}`

@@ -1,5 +1,5 @@
 /**
- * Retry timing (contract §4 "Retries"; RELIABILITY §2). Pure: the clock and the random source
+ * Retry timing (README "Retries and deadlines"). Pure: the clock and the random source
  * are passed in, so the policy is unit-tested without waiting.
  *
  * - at most 3 attempts per upstream call, one retry layer (the gateway's, never the caller's);

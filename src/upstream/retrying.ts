@@ -12,7 +12,7 @@ export interface RetryingOptions {
 }
 
 /**
- * The gateway's single retry layer (RELIABILITY §2: retry at one layer only). Runs `once` until
+ * The gateway's single retry layer (retry at one layer only: stacked retry layers multiply attempts — Amazon Builders' Library, "Timeouts, retries and backoff with jitter"). Runs `once` until
  * it succeeds, fails for good, the attempt budget is spent, or the deadline leaves no room.
  * Returns the successful verdict, otherwise throws the AppError that describes the last failure.
  */

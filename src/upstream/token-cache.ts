@@ -6,7 +6,7 @@ import { AppError } from '../errors/app-error'
  * Only resolved values (token string, expiry) are shared across requests. A Promise shared
  * across requests is unsafe in workerd: when the request that started it finishes or is
  * cancelled, the continuations of every other request awaiting it are cancelled too, so those
- * requests hang (RELIABILITY §3, cloudflare-docs#29797). A cold burst is therefore coordinated
+ * requests hang (cloudflare-docs#29797, workerd#210). A cold burst is therefore coordinated
  * with plain data: the first request marks a fetch as in flight, the others poll the shared
  * state on their own timers until the token (or the leader's failure) appears. A leader that
  * vanishes (its request was cancelled) is taken over once its fetch is older than the fetch

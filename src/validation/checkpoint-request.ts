@@ -9,7 +9,7 @@ import {
 } from './partition-id'
 
 /**
- * The request parameters shared by both routes (contract §1). Used by the query validator of
+ * The request parameters shared by both routes (README "Parameters"). Used by the query validator of
  * `DELETE /v1/checkpoints`; the values are the *decoded* query values, so `%26`, `%0A` or `%2F`
  * arrive here as `&`, LF or `/` and fail the ASCII allowlists.
  *

@@ -1,5 +1,5 @@
 /**
- * Stream and app name rules (contract §1, upstream-facts §1.5). Anchored ASCII allowlists,
+ * Stream and app name rules (README "Parameters", docs/upstream.md § Names). Anchored ASCII allowlists,
  * checked on the decoded value, without the `m` flag (which would let `\n` split the anchors)
  * and without `u`/`i` (Unicode case folding). Everything else is rejected before any URL is built.
  */

@@ -1,5 +1,5 @@
 /**
- * Partition-id canonicalization (contract §1).
+ * Partition-id canonicalization (README "Parameters").
  *
  * Accepted, all meaning partition number n:
  * - 1–10 ASCII digits (`0`, `7`, `007`); in JSON also a non-negative integer;
@@ -10,7 +10,7 @@
  *
  * Digits are matched with explicit `[0-9]` classes and no `u`/`i` flags, so non-ASCII digits,
  * fullwidth forms and case-folded look-alikes (Kelvin sign, long s) never match; nothing is
- * normalised before matching (NFKC after validation would reopen those holes: RELIABILITY §4).
+ * normalised before matching (NFKC after validation would reopen those holes: it maps `ｓｈａｒｄＩｄ` to `shardId`).
  * `Number()`/`parseInt()` are never used on the raw text (`0x1`, `1e3`, `''` and `+7` parse);
  * only on at most 10 ASCII digits the patterns already matched, which it converts exactly.
  */
@@ -33,7 +33,7 @@ export const PARTITION_ID_FORMS =
 export const PARTITION_ID_RANGE =
   'partition_id must be at most 2147483647 (DIS partition ids are 32-bit integers)'
 
-/** Every readable partition of the stream (contract §1, §4 "All partitions"). */
+/** Every readable partition of the stream (README "partition_id=all"). */
 export const ALL_PARTITIONS = 'all'
 
 /** A canonical partition id, `all`, or undefined when the input is neither. */

@@ -2,7 +2,7 @@ import { AppError } from '../errors/app-error'
 import { untrusted } from '../logging/request-log'
 
 /**
- * Strict decoding of a webhook body (contract §1): the bytes must be UTF-8 and one JSON text,
+ * Strict decoding of a webhook body (README "Parameters"): the bytes must be UTF-8 and one JSON text,
  * no object may name a member twice, and a JSON number given as `partition_id` must be written
  * as plain digits.
  *

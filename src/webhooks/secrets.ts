@@ -6,7 +6,7 @@ export const MIN_SECRET_BYTES = 16
 /**
  * Standard Webhooks secrets are `whsec_` + base64 of the key bytes (the prefix is optional, as in
  * the official libraries). The HMAC key is the *decoded* bytes — unlike Stripe, whose `whsec_`
- * secrets are used as UTF-8 text, a classic interop bug (RELIABILITY §1).
+ * secrets are used as UTF-8 text, a classic interop bug between the two.
  */
 export function standardWebhooksKey(secret: string): Uint8Array | undefined {
   const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret

@@ -4,7 +4,7 @@ import { concatBytes, decodeBase64, hmacSha256 } from './hmac'
 /**
  * Standard Webhooks v1 (symmetric) verification, spec v1.0.0 (standard-webhooks/standard-webhooks
  * `spec/standard-webhooks.md`), written on WebCrypto to avoid the npm library's pitfalls
- * (RELIABILITY §1): `parseInt` timestamps (`123abc` passes there), Buffer-only payloads, and a
+ * (standardwebhooks@1.1.1, read and run): `parseInt` timestamps (`123abc` passes there), Buffer-only payloads, and a
  * SyntaxError on valid signatures over non-JSON bodies.
  *
  * - Signed content is `${webhook-id}.${webhook-timestamp}.` + the *raw* body bytes; never a

@@ -4,7 +4,7 @@ import { ALL_SECRETS } from './fixtures'
 /**
  * Captures everything the worker writes to the console in every workers test file, and after the
  * file proves that no API key, password, IAM token or other secret appeared in any line
- * (contract §4 "Logs": never a key, password, token or secret). Tokens are whatever the emulator
+ * (README "Logs": never a key, password, token or secret). Tokens are whatever the emulator
  * instances used by the file issued.
  */
 interface Controllable {

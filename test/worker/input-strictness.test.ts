@@ -5,7 +5,7 @@ import { problemOf, startPureProxy, type TestGateway } from '../support/gateway'
 import { registerSecret } from '../support/log-capture'
 
 /**
- * Inputs that a lax reader would turn into a *different* request (contract §1): partition
+ * Inputs that a lax reader would turn into a *different* request (README "Parameters"): partition
  * numbers past 32 bits, JSON numbers that only round to an integer, and duplicated JSON keys.
  * Each must be a 400 `invalid_request` before anything is sent upstream — not even an IAM call.
  */

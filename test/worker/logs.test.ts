@@ -10,7 +10,7 @@ function linesFor(requestId: string): Record<string, unknown>[] {
 }
 
 describe('request logs', () => {
-  it('writes exactly one structured JSON line per request with the contract fields', async () => {
+  it('writes exactly one structured JSON line per request with the documented fields', async () => {
     const gw = await startGateway()
     await gw.reset(
       { stream_name: 'orders', app_name: 'billing', partition_id: '2' },

@@ -65,7 +65,7 @@ describe('canonicalPartitionId', () => {
     '𝟕',
     '\u0000',
     '7\u0000',
-    // DIS partition ids are 32-bit: n ≤ 2147483647 (contract §1).
+    // DIS partition ids are 32-bit: n ≤ 2147483647 (README "Parameters").
     '2147483648',
     'shardId-2147483648',
     '9999999999',
