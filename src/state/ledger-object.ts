@@ -23,9 +23,11 @@ export type UndoLock =
  * rare, operator-driven events (a few per day, a few thousand per retention period); one object
  * serves ~1 000 requests/s and 10 GB, far above that, and serialises undos of one entry for free.
  *
- * Rows are the entry as JSON plus the columns listing needs: `seq` orders newest first and is
- * the cursor; `(stream_name, app_name, seq)` serves the filtered listing; `expires_at` the sweep.
- * Rows past `expires_at` count as absent everywhere; one alarm deletes them.
+ * Rows are the entry as JSON plus the columns listing needs: `seq` (the rowid: a new row gets
+ * a higher one than every row left) orders newest first and is the cursor; `(stream_name,
+ * app_name, seq)` serves the filtered listing. Rows past `expires_at` count as absent
+ * everywhere; one alarm deletes them — a scan, rare enough not to pay an index on every write
+ * (a reset writes 3 rows: the entry, its reset_id key, its listing key).
  */
 export class ResetLedger extends DurableObject<Env> {
   #sql: SqlStorage
@@ -36,7 +38,7 @@ export class ResetLedger extends DurableObject<Env> {
     this.#sql = ctx.storage.sql
     this.#alarm = new ExpiryAlarm(ctx.storage)
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS resets (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      seq INTEGER PRIMARY KEY,
       reset_id TEXT NOT NULL UNIQUE,
       stream_name TEXT NOT NULL,
       app_name TEXT NOT NULL,
@@ -47,7 +49,6 @@ export class ResetLedger extends DurableObject<Env> {
     this.#sql.exec(
       'CREATE INDEX IF NOT EXISTS resets_by_target ON resets (stream_name, app_name, seq)'
     )
-    this.#sql.exec('CREATE INDEX IF NOT EXISTS resets_by_expiry ON resets (expires_at)')
     ctx.blockConcurrencyWhile(() => this.#alarm.load())
   }
 
@@ -140,10 +141,10 @@ export class ResetLedger extends DurableObject<Env> {
     return exists.length > 0 ? { state: 'busy' } : { state: 'absent' }
   }
 
-  /** Records an undo's outcome (if any) and releases the lock. */
+  /** Records an undo's outcome (if any) and releases the lock, in one write. */
   async unlockUndo(resetId: string, undo: UndoRecord | null): Promise<void> {
-    if (undo) this.#update(resetId, (entry) => ({ ...entry, undo }))
-    this.#sql.exec('UPDATE resets SET undo_lock_until = 0 WHERE reset_id = ?', resetId)
+    if (undo) this.#update(resetId, (entry) => ({ ...entry, undo }), 'undo_lock_until = 0')
+    else this.#sql.exec('UPDATE resets SET undo_lock_until = 0 WHERE reset_id = ?', resetId)
   }
 
   override async alarm(): Promise<void> {
@@ -154,18 +155,15 @@ export class ResetLedger extends DurableObject<Env> {
     await this.#alarm.rearm(next)
   }
 
-  #update(resetId: string, change: (entry: LedgerEntry) => LedgerEntry): void {
+  #update(resetId: string, change: (entry: LedgerEntry) => LedgerEntry, alsoSet?: string): void {
     this.ctx.storage.transactionSync(() => {
       const row = this.#sql
         .exec<{ entry: string }>('SELECT entry FROM resets WHERE reset_id = ?', resetId)
         .toArray()[0]
       if (!row) return
       const entry = change(JSON.parse(row.entry) as LedgerEntry)
-      this.#sql.exec(
-        'UPDATE resets SET entry = ? WHERE reset_id = ?',
-        JSON.stringify(entry),
-        resetId
-      )
+      const set = alsoSet ? `entry = ?, ${alsoSet}` : 'entry = ?'
+      this.#sql.exec(`UPDATE resets SET ${set} WHERE reset_id = ?`, JSON.stringify(entry), resetId)
     })
   }
 }

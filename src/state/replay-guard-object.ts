@@ -27,7 +27,7 @@ export class ReplayGuard extends DurableObject<Env> {
       state TEXT NOT NULL,
       expires_at INTEGER NOT NULL,
       receipt TEXT
-    )`)
+    ) WITHOUT ROWID`)
     ctx.blockConcurrencyWhile(() => this.#alarm.load())
   }
 

@@ -1,0 +1,109 @@
+import { runInDurableObject } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import type { LedgerEntry } from '../../src/ledger/entry'
+import { report } from '../support/log-capture'
+
+/**
+ * What each operation costs in Durable Object rows written (the Free plan allows 100 000 a day;
+ * README "Shared state" has the per-route table). Measured with the cursors' own `rowsWritten`,
+ * the billing counter, so a change that adds a write per request fails here.
+ */
+async function rowsWritten<T>(
+  stub: DurableObjectStub,
+  action: (instance: unknown) => Promise<T>
+): Promise<number> {
+  return runInDurableObject(stub, async (instance, state) => {
+    const sql = state.storage.sql
+    const exec = sql.exec.bind(sql)
+    const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = []
+    sql.exec = ((query: string, ...bindings: unknown[]) => {
+      const cursor = exec(query, ...bindings)
+      cursors.push(cursor)
+      return cursor
+    }) as typeof sql.exec
+    try {
+      await action(instance)
+    } finally {
+      sql.exec = exec
+    }
+    return cursors.reduce((sum, cursor) => sum + cursor.rowsWritten, 0)
+  })
+}
+
+describe('rows written per operation', () => {
+  it('replay guard: reserve, complete, release', async () => {
+    const stub = env.REPLAY_GUARD.get(env.REPLAY_GUARD.idFromName('client:costs'))
+    type Guard = import('../../src/state/replay-guard-object').ReplayGuard
+    const now = Date.now()
+    const reserve = await rowsWritten(stub, (g) => (g as Guard).reserve('id:a', now, 10_000))
+    const complete = await rowsWritten(stub, (g) =>
+      (g as Guard).complete('id:a', '{}', now, 3_600_000)
+    )
+    const replay = await rowsWritten(stub, (g) => (g as Guard).reserve('id:a', now, 10_000))
+    await rowsWritten(stub, (g) => (g as Guard).reserve('id:b', now, 10_000))
+    const release = await rowsWritten(stub, (g) => (g as Guard).release('id:b'))
+    report(
+      `replay guard rows written: reserve ${reserve}, complete ${complete}, replay ${replay}, release ${release}`
+    )
+    expect({ reserve, complete, replay, release }).toEqual({
+      reserve: 1,
+      complete: 1,
+      replay: 0,
+      release: 1,
+    })
+  })
+
+  it('ledger: record, complete, undo lock and unlock', async () => {
+    const stub = env.LEDGER.get(env.LEDGER.idFromName('ledger'))
+    type Ledger = import('../../src/state/ledger-object').ResetLedger
+    const entry: LedgerEntry = {
+      reset_id: 'rst_costsaaaaaaaaaaaaaaaaaaaaa',
+      created_at: new Date().toISOString(),
+      client_id: 'ops',
+      via: 'api',
+      delivery_id: null,
+      request_id: 'r',
+      stream_name: 'orders',
+      app_name: 'billing',
+      partition_selector: 'shardId-0000000001',
+      status: 'in_progress',
+      partitions: [
+        {
+          partition_id: 'shardId-0000000001',
+          previous_sequence_number: '1',
+          previous_metadata: '',
+          result: 'pending',
+        },
+      ],
+      undo: null,
+    }
+    const now = Date.now()
+    const record = await rowsWritten(stub, (l) => (l as Ledger).record(entry, now + 86_400_000))
+    const complete = await rowsWritten(stub, (l) =>
+      (l as Ledger).complete(entry.reset_id, 'completed', [
+        { ...entry.partitions[0]!, result: 'deleted' },
+      ])
+    )
+    const lock = await rowsWritten(stub, (l) => (l as Ledger).lockUndo(entry.reset_id, now, 10_000))
+    const unlock = await rowsWritten(stub, (l) =>
+      (l as Ledger).unlockUndo(entry.reset_id, {
+        undone_at: new Date().toISOString(),
+        client_id: 'ops',
+        request_id: 'u',
+        status: 'completed',
+        partitions: [{ partition_id: 'shardId-0000000001', result: 'restored' }],
+      })
+    )
+    report(
+      `ledger rows written: record ${record}, complete ${complete}, undo lock ${lock}, unlock ${unlock}`
+    )
+    expect({ record, complete, lock, unlock }).toEqual({
+      record: 3,
+      complete: 1,
+      lock: 1,
+      unlock: 1,
+    })
+    await runInDurableObject(stub, (_, state) => state.storage.deleteAlarm())
+  })
+})
