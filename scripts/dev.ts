@@ -77,6 +77,10 @@ if (useDemoClient) {
   ])
 }
 
+// Secrets go to wrangler the way it expects them (the environment), so its `[secrets] required`
+// check sees them; plain vars go as --var.
+const SECRET_NAMES = new Set(['IAM_PASSWORD', 'GATEWAY_CLIENTS'])
+const secrets = Object.fromEntries(Object.entries(vars).filter(([key]) => SECRET_NAMES.has(key)))
 const args = [
   'wrangler',
   'dev',
@@ -85,11 +89,18 @@ const args = [
   '--port',
   String(GATEWAY_PORT),
   '--show-interactive-dev-session=false',
-  ...Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
+  ...Object.entries(vars)
+    .filter(([key]) => !SECRET_NAMES.has(key))
+    .flatMap(([key, value]) => ['--var', `${key}:${value}`]),
 ]
 const wrangler = spawn('node_modules/.bin/wrangler', args.slice(1), {
   stdio: ['ignore', 'inherit', 'inherit'],
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+  env: {
+    ...process.env,
+    ...secrets,
+    WRANGLER_SEND_METRICS: 'false',
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  },
   detached: true,
 })
 
