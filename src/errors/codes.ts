@@ -36,3 +36,70 @@ export type ProblemCode = keyof typeof PROBLEMS
 
 /** Base of every problem `type` URI (RFC 9457 §3.1.1: a URI that identifies the problem type). */
 export const PROBLEM_TYPE_BASE = 'https://dis-checkpoint-gateway.dev/problems/'
+
+/** A response header a problem always carries. */
+export type ProblemHeader = 'Retry-After' | 'Allow'
+
+/**
+ * The rest of the §2 table, for the OpenAPI document (scripts/openapi/problems.ts): when each
+ * code is answered, and the headers it always carries (`WWW-Authenticate` depends on the route,
+ * so routes add it). Typed against PROBLEMS, so a new code without a line here fails the
+ * typecheck. A table of its own, not members of PROBLEMS, because the Worker never reads it:
+ * the bundler drops an unused export, but not unused members of an object the Worker uses.
+ */
+export const PROBLEM_DOCS: Record<ProblemCode, { when: string; headers?: ProblemHeader[] }> = {
+  invalid_request: {
+    when: 'A parameter or body rule is broken, a parameter is unknown or repeated, the JSON is malformed, a GET or DELETE has a body, or the Authorization header is not "Bearer <key>".',
+  },
+  unauthenticated: {
+    when: 'Missing or wrong API key or signature (one body for both; an unknown client_id is answered the same way).',
+  },
+  forbidden: { when: "The client's allow patterns do not cover this stream/app." },
+  not_found: {
+    when: 'Unknown path; on the /v1/resets routes also when the reset ledger is off (RESET_LEDGER=off).',
+  },
+  stream_not_found: { when: 'DIS does not know the stream (DIS.4301).' },
+  app_not_found: { when: 'DIS does not know the app (DIS.4332).' },
+  partition_not_found: {
+    when: 'DIS does not know the partition, or it expired (DIS.4302, DIS.4319).',
+  },
+  method_not_allowed: { when: 'Known path, other method.', headers: ['Allow'] },
+  payload_too_large: { when: 'The body is over 16 KiB.' },
+  unsupported_media_type: { when: 'The body is not application/json (or application/*+json).' },
+  request_timeout: { when: 'The body did not arrive completely within 10 s.' },
+  rate_limited: {
+    when: 'The client exceeded its own request rate, or DIS kept throttling past the retry budget.',
+    headers: ['Retry-After'],
+  },
+  upstream_error: { when: 'DIS failed or answered something unexpected, after retries.' },
+  upstream_auth_failed: {
+    when: "IAM refused the gateway's own credentials, or DIS refused a fresh token or the project.",
+  },
+  upstream_unavailable: {
+    when: 'IAM or DIS unreachable or answering 503, or DIS blacklisted the egress IP (DIS.4309).',
+    headers: ['Retry-After'],
+  },
+  upstream_timeout: { when: 'The overall deadline passed; safe to retry.' },
+  misconfigured: {
+    when: "The gateway's configuration is invalid (the reason is in its log only).",
+  },
+  internal: { when: 'Anything unexpected (no stack trace is sent).' },
+  reset_not_found: {
+    when: 'No reset with this id that this client may see (an unknown id and one outside its allow patterns look the same).',
+  },
+  delivery_in_progress: {
+    when: 'The same webhook delivery is being processed right now.',
+    headers: ['Retry-After'],
+  },
+  already_undone: { when: 'The reset was already undone; the body carries the earlier undo.' },
+  undo_conflict: {
+    when: 'Nothing was restored: a consumer committed a new checkpoint since the reset (listed in conflicts; force=true overwrites), or the reset or another undo of it is still in progress.',
+  },
+  sequence_expired: {
+    when: "A saved sequence number is no longer in the partition's range (DIS.4224): its data aged out. The body's undo shows what was restored.",
+  },
+  state_unavailable: {
+    when: "The gateway's own shared state (replay guard, reset ledger) could not be reached; nothing was sent upstream.",
+    headers: ['Retry-After'],
+  },
+}
