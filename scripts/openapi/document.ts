@@ -3,11 +3,11 @@ import { applyFieldDocs } from './field-docs.ts'
 import { REQUEST_ID_PARAMETER, RESPONSE_HEADERS, SECURITY_SCHEMES } from './headers.ts'
 import { type JsonSchema, schemaRef, toComponentSchemas } from './json-schema.ts'
 import {
+  byStatus,
   type ExtraHeaders,
-  PROBLEM_CODES,
-  problemExample,
+  type ProblemResponse,
   problemResponse,
-  problemResponses,
+  problemResponseName,
 } from './problems.ts'
 import { RESPONSE_SCHEMAS } from './response-schemas.ts'
 import { ANY_PATH_PROBLEMS, ROUTES, type Route } from './routes.ts'
@@ -51,7 +51,27 @@ function queryParameters(query: JsonSchema) {
   })
 }
 
-function operation(route: Route, schemas: Record<string, JsonSchema>) {
+/**
+ * Problem responses by name (components.responses); operations refer to them. A name always
+ * stands for the same codes and headers, so two operations never get different content under it.
+ */
+type SharedResponses = Map<string, ProblemResponse>
+
+function problemRefs(
+  codes: readonly ProblemCode[],
+  extraHeaders: ExtraHeaders,
+  shared: SharedResponses
+) {
+  return Object.fromEntries(
+    byStatus(codes).map(([status, group]) => {
+      const name = problemResponseName(group, extraHeaders)
+      if (!shared.has(name)) shared.set(name, problemResponse(group, extraHeaders))
+      return [status, { $ref: `#/components/responses/${name}` }]
+    })
+  )
+}
+
+function operation(route: Route, schemas: Record<string, JsonSchema>, shared: SharedResponses) {
   const schema = (id: string) => {
     const found = schemas[id]
     if (!found) throw new Error(`${route.operationId}: no request schema ${id}`)
@@ -89,7 +109,11 @@ function operation(route: Route, schemas: Record<string, JsonSchema>) {
         headers: STANDARD_HEADERS,
         content: json(route.ok.schema),
       },
-      ...problemResponses(route.problems, route.auth === 'bearer' ? BEARER_CHALLENGE : {}),
+      ...problemRefs(
+        route.problems,
+        { ...(route.auth === 'bearer' ? BEARER_CHALLENGE : {}), ...route.problemHeaders },
+        shared
+      ),
     },
   }
 }
@@ -102,10 +126,12 @@ function operation(route: Route, schemas: Record<string, JsonSchema>) {
 export function buildOpenApiDocument() {
   const request = toComponentSchemas(REQUEST_SCHEMAS)
   for (const [id, schema] of Object.entries(request)) request[id] = applyFieldDocs(schema)
+  const shared: SharedResponses = new Map()
+  for (const code of ANY_PATH_PROBLEMS) shared.set(code, problemResponse([code]))
   const paths: Record<string, Record<string, ReturnType<typeof operation>>> = {}
   for (const route of ROUTES) {
     const item = paths[route.path] ?? {}
-    item[route.method] = operation(route, request)
+    item[route.method] = operation(route, request, shared)
     paths[route.path] = item
   }
   // Path-parameter schemas are inlined in their operations, not listed as components.
@@ -116,12 +142,14 @@ export function buildOpenApiDocument() {
     openapi: OPENAPI_VERSION,
     info: {
       title: 'dis-checkpoint-gateway',
-      version: '1',
+      version: '2',
       description:
-        'One authenticated URL in front of Huawei Cloud DIS DeleteCheckpoint. Every error is ' +
-        'application/problem+json (RFC 9457) with a stable code; every response carries ' +
-        'X-Request-Id and Cache-Control: no-store. Unknown paths answer 404 not_found and ' +
-        'known paths with another method 405 method_not_allowed (components.responses). ' +
+        'One authenticated URL in front of Huawei Cloud DIS DeleteCheckpoint: resets a ' +
+        "consumer app's checkpoint, reads it, and (with the reset ledger on) records every " +
+        'reset so it can be listed and undone. Every error is application/problem+json ' +
+        '(RFC 9457) with a stable code; every response carries X-Request-Id and ' +
+        'Cache-Control: no-store. Unknown paths answer 404 not_found and known paths with ' +
+        'another method 405 method_not_allowed with Allow (components.responses). ' +
         `Problem codes: ${Object.entries(PROBLEMS)
           .map(([code, { status }]) => `${code} (${status})`)
           .join(', ')}.`,
@@ -140,14 +168,8 @@ export function buildOpenApiDocument() {
         ...toComponentSchemas(RESPONSE_SCHEMAS),
       },
       parameters: { 'X-Request-Id': REQUEST_ID_PARAMETER },
-      examples: Object.fromEntries(PROBLEM_CODES.map((code) => [code, problemExample(code)])),
       headers: RESPONSE_HEADERS,
-      responses: Object.fromEntries(
-        ANY_PATH_PROBLEMS.map((code: ProblemCode) => [
-          code,
-          problemResponse([code], { method_not_allowed: ['Allow'] }),
-        ])
-      ),
+      responses: Object.fromEntries(shared),
       securitySchemes: SECURITY_SCHEMES,
     },
   }

@@ -42,6 +42,13 @@ export const FIELD_DOCS: Record<string, { description: string; examples?: unknow
       'header is what is checked).',
   },
   data: { description: 'The flat request object.' },
+  limit: { description: 'Entries per page, 1-100.', examples: ['20'] },
+  cursor: { description: 'The next_cursor of the previous page (opaque).' },
+  force: {
+    description:
+      'When true, restore even partitions a consumer has committed on since the reset ' +
+      '(their newer checkpoint is overwritten).',
+  },
 }
 
 /** Adds descriptions (and examples) to a request schema's properties, recursively. */

@@ -36,7 +36,7 @@ export const RESPONSE_HEADERS = {
   },
   'WWW-Authenticate': {
     description:
-      'Bearer challenge (RFC 6750) on the bearer route: with every 401, and with error="invalid_request" on a 400 for a malformed Authorization header.',
+      'Bearer challenge (RFC 6750) on the bearer routes: with every 401, and with error="invalid_request" on a 400 for a malformed Authorization header.',
     schema: { type: 'string' },
   },
   Allow: { description: 'The methods the path accepts.', schema: { type: 'string' } },

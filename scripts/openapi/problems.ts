@@ -1,59 +1,33 @@
-import { PROBLEM_TYPE_BASE, PROBLEMS, type ProblemCode } from '../../src/errors/codes.ts'
+import { PROBLEM_DOCS, PROBLEMS, type ProblemCode } from '../../src/errors/codes.ts'
 import { type JsonSchema, schemaRef } from './json-schema.ts'
 
 /**
- * Problem responses, derived from the problem table in src/errors/codes.ts — the one source for
- * codes, statuses and titles; nothing about a code is restated here. A code added there appears
- * in components.examples at once; routes.ts says which operations answer it.
- *
- * An entry of that table may also carry `when` (what the contract's §2 table says about it) and
- * `headers` (response headers it always sends, such as Retry-After); both are read when present.
+ * Problem responses, derived from src/errors/codes.ts — PROBLEMS for codes, statuses and
+ * titles, PROBLEM_DOCS for when each is answered and the headers it always carries; nothing
+ * about a code is restated here; routes.ts says which operations answer it. No example bodies:
+ * they would only repeat the schema (type, title, status, code), and the document is inlined in
+ * the Worker bundle, where every repeat costs bytes.
  */
 export type ProblemHeader = 'Retry-After' | 'WWW-Authenticate' | 'Allow'
 
-interface ProblemEntry {
-  readonly status: number
-  readonly title: string
-  readonly when?: string
-  readonly headers?: readonly ProblemHeader[]
-}
-
-const entry = (code: ProblemCode): ProblemEntry => PROBLEMS[code]
-
-export const PROBLEM_CODES = Object.keys(PROBLEMS) as ProblemCode[]
-
-/** One example problem per code, kept once in components.examples and referenced. */
-export function problemExample(code: ProblemCode) {
-  const { status, title } = entry(code)
-  return {
-    summary: title,
-    value: {
-      type: `${PROBLEM_TYPE_BASE}${code}`,
-      title,
-      status,
-      detail: title,
-      code,
-      request_id: '4f9c1a52-0d3e-4d8b-9a57-3b1f0c2e6d71',
-    },
-  }
-}
+const PROBLEM_CODES = Object.keys(PROBLEMS) as ProblemCode[]
 
 /** Response headers some codes carry on one operation (e.g. the bearer challenge). */
 export type ExtraHeaders = Partial<Record<ProblemCode, ProblemHeader[]>>
 
 /** One problem response for a status, covering the given codes (all of that status). */
-export function problemResponse(codes: ProblemCode[], extraHeaders: ExtraHeaders = {}) {
+export function problemResponse(codes: readonly ProblemCode[], extraHeaders: ExtraHeaders = {}) {
   const first = codes[0]
   if (!first) throw new Error('a problem response needs at least one code')
-  const { status } = entry(first)
-  if (codes.some((code) => entry(code).status !== status))
+  const { status } = PROBLEMS[first]
+  if (codes.some((code) => PROBLEMS[code].status !== status))
     throw new Error(`codes of different statuses in one response: ${codes.join(', ')}`)
   const headers: Record<string, unknown> = {
     'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
     'Cache-Control': { $ref: '#/components/headers/Cache-Control' },
   }
   for (const code of codes) {
-    for (const name of [...(entry(code).headers ?? []), ...(extraHeaders[code] ?? [])])
+    for (const name of [...(PROBLEM_DOCS[code].headers ?? []), ...(extraHeaders[code] ?? [])])
       headers[name] = { $ref: `#/components/headers/${name}` }
   }
   const schema: JsonSchema = {
@@ -63,31 +37,37 @@ export function problemResponse(codes: ProblemCode[], extraHeaders: ExtraHeaders
     ],
   }
   return {
-    description: codes
-      .map((code) => `${code}: ${entry(code).when ?? `${entry(code).title}.`}`)
-      .join(' '),
+    description: codes.map((code) => `${code}: ${PROBLEM_DOCS[code].when}`).join(' '),
     headers,
-    content: {
-      'application/problem+json': {
-        schema,
-        examples: Object.fromEntries(
-          codes.map((code) => [code, { $ref: `#/components/examples/${code}` }])
-        ),
-      },
-    },
+    content: { 'application/problem+json': { schema } },
   }
 }
 
-/** An operation's problem responses, keyed by status, one response per status. */
-export function problemResponses(codes: readonly ProblemCode[], extraHeaders: ExtraHeaders = {}) {
-  const byStatus = new Map<number, ProblemCode[]>()
+export type ProblemResponse = ReturnType<typeof problemResponse>
+
+/**
+ * The name of a problem response in components.responses: its codes joined with `.`, plus
+ * `.with-<header>` for each header an operation adds. Operations that answer the same codes
+ * share one response.
+ */
+export function problemResponseName(
+  codes: readonly ProblemCode[],
+  extraHeaders: ExtraHeaders = {}
+): string {
+  const extra = new Set(codes.flatMap((code) => extraHeaders[code] ?? []))
+  return [...codes, ...[...extra].map((header) => `with-${header}`)].join('.')
+}
+
+/** An operation's problem codes grouped by status, in status order. */
+export function byStatus(codes: readonly ProblemCode[]): [string, ProblemCode[]][] {
+  const groups = new Map<number, ProblemCode[]>()
   for (const code of new Set(codes)) {
-    const { status } = entry(code)
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code])
+    const { status } = PROBLEMS[code]
+    groups.set(status, [...(groups.get(status) ?? []), code])
   }
-  return Object.fromEntries(
-    [...byStatus]
-      .sort(([a], [b]) => a - b)
-      .map(([status, group]) => [String(status), problemResponse(group, extraHeaders)])
-  )
+  // In table order, so the same codes always make the same group (and response name).
+  const order = (code: ProblemCode) => PROBLEM_CODES.indexOf(code)
+  return [...groups]
+    .sort(([a], [b]) => a - b)
+    .map(([status, group]) => [String(status), group.sort((a, b) => order(a) - order(b))])
 }

@@ -1,15 +1,34 @@
 import * as z from 'zod/mini'
 import { PROBLEMS, type ProblemCode } from '../../src/errors/codes.ts'
+import { RESET_ID } from '../../src/ledger/entry.ts'
 
 /**
  * Shapes of what the gateway answers. Unlike the requests, these are not validated at run time
  * (the code builds them), so they live here; the tests check real answers against them and
- * that `ResetReceipt` fits `ReceiptSchema`.
+ * that the types the code builds (`ResetReceipt`, `LedgerEntry`, `UndoRecord`, the read
+ * answer) fit these schemas.
  */
 
 const HTTP_STATUS = z.int().check(z.minimum(100), z.maximum(599))
 const CANONICAL_PARTITION = z.string().check(z.regex(/^shardId-[0-9]{10}$/))
 const about = (description: string) => z.describe(description)
+export const ProblemCodeSchema = z
+  .enum(Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]])
+  .check(
+    about("Stable; what clients switch on. The operations' responses say when each is answered.")
+  )
+const REQUEST_ID = z.string().check(about('Same as the X-Request-Id response header.'))
+const RESET_ID_SCHEMA = z.string().check(z.regex(RESET_ID))
+/** `Date#toISOString()`; `format` only: zod's own datetime regex is ~400 characters. */
+const TIMESTAMP = z.string().check(z.meta({ format: 'date-time' }))
+
+/** A partition's committed position; `null` when nothing is committed (DIS's -1, empty, none). */
+export const PositionSchema = z.object({
+  partition_id: CANONICAL_PARTITION,
+  sequence_number: z.nullable(
+    z.string().check(about('Decimal digits, as a string; null when no checkpoint is committed.'))
+  ),
+})
 
 export const ReceiptSchema = z.object({
   stream_name: z.string(),
@@ -18,11 +37,94 @@ export const ReceiptSchema = z.object({
   partitions: z
     .array(CANONICAL_PARTITION)
     .check(about('Canonical ids of the partitions reset (for all: every readable one).')),
-  request_id: z.string().check(about('Same as the X-Request-Id response header.')),
+  reset_id: z.optional(
+    RESET_ID_SCHEMA.check(
+      about(
+        'The reset ledger entry (GET /v1/resets/{reset_id}); absent for dry runs and with the ledger off.'
+      )
+    )
+  ),
+  previous: z.optional(
+    z
+      .array(PositionSchema)
+      .check(
+        about(
+          'What the reset wiped (for a dry run: would wipe), in partition order; absent with the ledger off.'
+        )
+      )
+  ),
+  request_id: REQUEST_ID,
   dry_run: z.optional(
     z.literal(true).check(about('Present only for a dry run: nothing was deleted.'))
   ),
 })
+
+export const CheckpointsSchema = z.object({
+  stream_name: z.string(),
+  app_name: z.string(),
+  checkpoint_type: z.literal('LAST_READ'),
+  partitions: z.array(PositionSchema).check(about('In partition order.')),
+  request_id: REQUEST_ID,
+})
+
+export const UndoRecordSchema = z
+  .object({
+    undone_at: TIMESTAMP,
+    client_id: z.string(),
+    request_id: z.string().check(about('The request that undid it.')),
+    status: z.enum(['completed', 'partial', 'failed']),
+    partitions: z.array(
+      z.object({
+        partition_id: CANONICAL_PARTITION,
+        result: z
+          .enum(['restored', 'skipped', 'failed'])
+          .check(about('skipped: it had no checkpoint before the reset, so none is restored.')),
+        code: z.optional(ProblemCodeSchema),
+      })
+    ),
+  })
+  .check(about('The outcome of an undo.'))
+
+export const LedgerEntrySchema = z
+  .object({
+    reset_id: RESET_ID_SCHEMA,
+    created_at: TIMESTAMP,
+    client_id: z.string(),
+    via: z.enum(['api', 'webhook']),
+    delivery_id: z.nullable(z.string().check(about('The webhook delivery id (via webhook).'))),
+    request_id: z.string().check(about('The request that reset.')),
+    stream_name: z.string(),
+    app_name: z.string(),
+    partition_selector: z.string().check(about('The canonical partition id, or all.')),
+    status: z.enum(['in_progress', 'completed', 'partial', 'failed']),
+    partitions: z.array(
+      z.object({
+        partition_id: CANONICAL_PARTITION,
+        previous_sequence_number: z.nullable(
+          z.string().check(about('The snapshot before the DELETE; null: none was committed.'))
+        ),
+        result: z.enum(['pending', 'deleted', 'failed']),
+        code: z.optional(ProblemCodeSchema),
+      })
+    ),
+    undo: z.nullable(UndoRecordSchema),
+  })
+  .check(about('A reset ledger entry.'))
+
+export const ResetPageSchema = z.object({
+  resets: z.array(LedgerEntrySchema).check(about('Newest first.')),
+  next_cursor: z.nullable(
+    z.string().check(about('Pass as cursor for the next page; null on the last one.'))
+  ),
+  request_id: REQUEST_ID,
+})
+
+export const ResetSchema = z.intersection(LedgerEntrySchema, z.object({ request_id: REQUEST_ID }))
+
+export const UndoSchema = z.intersection(
+  UndoRecordSchema,
+  z.object({ reset_id: RESET_ID_SCHEMA, request_id: REQUEST_ID })
+)
 
 export const FieldErrorSchema = z.object({
   field: z.string().check(about('Parameter or body field; (body) or (query) for the whole.')),
@@ -39,7 +141,7 @@ export const UpstreamSummarySchema = z
 export const PartitionOutcomeSchema = z.object({
   partition_id: CANONICAL_PARTITION,
   result: z.enum(['deleted', 'failed']),
-  code: z.optional(z.enum(Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]])),
+  code: z.optional(ProblemCodeSchema),
 })
 
 export const ProblemSchema = z
@@ -48,9 +150,7 @@ export const ProblemSchema = z
     title: z.string(),
     status: HTTP_STATUS,
     detail: z.string(),
-    code: z
-      .enum(Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]])
-      .check(about('Stable; what clients switch on.')),
+    code: ProblemCodeSchema,
     request_id: z.string(),
     errors: z.optional(
       z.array(FieldErrorSchema).check(about('Validation errors, one per bad field.'))
@@ -66,6 +166,13 @@ export const ProblemSchema = z
           )
         )
     ),
+    reset_id: z.optional(RESET_ID_SCHEMA.check(about('The reset concerned, if one was recorded.'))),
+    undo: z.optional(UndoRecordSchema),
+    conflicts: z.optional(
+      z
+        .array(PositionSchema)
+        .check(about('undo_conflict: the partitions a consumer has committed since the reset.'))
+    ),
   })
   .check(about('RFC 9457 problem details. Other extension members may appear.'))
 
@@ -78,7 +185,15 @@ export const HealthSchema = z.object({
 
 export const RESPONSE_SCHEMAS = {
   Receipt: ReceiptSchema,
+  Checkpoints: CheckpointsSchema,
+  Position: PositionSchema,
+  ResetPage: ResetPageSchema,
+  Reset: ResetSchema,
+  LedgerEntry: LedgerEntrySchema,
+  Undo: UndoSchema,
+  UndoRecord: UndoRecordSchema,
   Problem: ProblemSchema,
+  ProblemCode: ProblemCodeSchema,
   FieldError: FieldErrorSchema,
   UpstreamSummary: UpstreamSummarySchema,
   PartitionOutcome: PartitionOutcomeSchema,

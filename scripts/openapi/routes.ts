@@ -1,7 +1,9 @@
 import type { ProblemCode } from '../../src/errors/codes.ts'
 import { MAX_WEBHOOK_BODY } from '../../src/middleware/webhook-auth.ts'
+import { RESETS_LIMIT_DEFAULT } from '../../src/validation/ledger-request.ts'
 import { WEBHOOK_HEADER_PARAMETERS } from './headers.ts'
 import type { JsonSchema } from './json-schema.ts'
+import type { ExtraHeaders } from './problems.ts'
 import type { RequestSchemaId } from './sources.ts'
 
 /**
@@ -25,8 +27,13 @@ export interface Route {
   headers?: readonly object[]
   body?: { description: string; schema: JsonSchema }
   ok: { description: string; schema: JsonSchema }
-  /** Every problem code the operation can answer (besides not_found/method_not_allowed). */
+  /**
+   * Every problem code the operation can answer. not_found and method_not_allowed are answered
+   * for any path (ANY_PATH_PROBLEMS); an operation lists not_found only if it answers it itself.
+   */
   problems: readonly ProblemCode[]
+  /** Headers some of those codes may carry on this operation only. */
+  problemHeaders?: ExtraHeaders
 }
 
 /** Answered for any path by the router, not by an operation: documented once, as components. */
@@ -41,9 +48,8 @@ const AUTHENTICATED: readonly ProblemCode[] = [
   'internal',
 ]
 
-/** What a reset can meet: the client's scope, then IAM and DIS. */
-const RESET: readonly ProblemCode[] = [
-  'forbidden',
+/** What a call to IAM and DIS can end in (after the retries). */
+const UPSTREAM: readonly ProblemCode[] = [
   'stream_not_found',
   'app_not_found',
   'partition_not_found',
@@ -53,16 +59,32 @@ const RESET: readonly ProblemCode[] = [
   'upstream_timeout',
 ]
 
+/** What a reset or a read can meet: the client's scope, then IAM and DIS. */
+const SCOPED_UPSTREAM: readonly ProblemCode[] = ['forbidden', ...UPSTREAM]
+
 /** Reading and checking a signed body, and the deployment-wide replay guard. */
 const WEBHOOK_DELIVERY: readonly ProblemCode[] = [
   'payload_too_large',
   'unsupported_media_type',
   'request_timeout',
   'delivery_in_progress',
-  'state_unavailable',
 ]
 
+/**
+ * The ledger routes: not_found (with a detail saying so) while RESET_LEDGER=off, and
+ * state_unavailable when the ledger object cannot be reached.
+ */
+const LEDGER: readonly ProblemCode[] = ['not_found', 'state_unavailable']
+
 const ref = (id: string): JsonSchema => ({ $ref: `#/components/schemas/${id}` })
+
+const RESET_ID_PARAMETER = {
+  name: 'reset_id',
+  description:
+    'The reset_id of a receipt or ledger entry (rst_ + 26 characters). Any other value, and ' +
+    "an id outside the client's allow patterns, is answered 404 reset_not_found.",
+  schema: 'ResetId',
+} as const
 
 export const ROUTES: readonly Route[] = [
   {
@@ -73,14 +95,33 @@ export const ROUTES: readonly Route[] = [
     description:
       'For internal services. Query parameters are exactly those listed: an unknown or ' +
       'repeated parameter is a 400, so a typo never becomes a different request ' +
-      '(the whole set is components.schemas.CheckpointQuery, additionalProperties false).',
+      '(the whole set is components.schemas.CheckpointQuery, additionalProperties false). ' +
+      'With the reset ledger on (RESET_LEDGER, default on), each partition is read before ' +
+      'anything is deleted and the reset is recorded: no DELETE is sent if either fails.',
     auth: 'bearer',
     query: 'CheckpointQuery',
     ok: {
       description: 'The checkpoint was reset (or, for a dry run, would be).',
       schema: ref('Receipt'),
     },
-    problems: [...AUTHENTICATED, ...RESET],
+    problems: [...AUTHENTICATED, ...SCOPED_UPSTREAM, 'state_unavailable'],
+  },
+  {
+    path: '/v1/checkpoints',
+    method: 'get',
+    operationId: 'readCheckpoints',
+    summary: "Read a consumer app's current checkpoints (LAST_READ); changes nothing",
+    description:
+      'For internal services and people. The parameters and their rules are those of the ' +
+      'DELETE, without dry_run (components.schemas.ReadQuery, additionalProperties false); ' +
+      'scope, retries and error mapping too. HEAD is answered like GET, without a body.',
+    auth: 'bearer',
+    query: 'ReadQuery',
+    ok: {
+      description: 'Where each partition stands now.',
+      schema: ref('Checkpoints'),
+    },
+    problems: [...AUTHENTICATED, ...SCOPED_UPSTREAM],
   },
   {
     path: '/v1/hooks/{client_id}',
@@ -117,7 +158,60 @@ export const ROUTES: readonly Route[] = [
         'id gets the same receipt again without a second reset.',
       schema: ref('Receipt'),
     },
-    problems: [...AUTHENTICATED, ...WEBHOOK_DELIVERY, ...RESET],
+    problems: [...AUTHENTICATED, ...WEBHOOK_DELIVERY, ...SCOPED_UPSTREAM, 'state_unavailable'],
+  },
+  {
+    path: '/v1/resets',
+    method: 'get',
+    operationId: 'listResets',
+    summary: 'List recorded resets, newest first',
+    description:
+      "Only resets of streams/apps the client's allow patterns cover. stream_name and " +
+      `app_name filter by exact name; limit is 1-100 (default ${RESETS_LIMIT_DEFAULT}); ` +
+      'cursor is the next_cursor of the previous page. An unknown or repeated parameter is ' +
+      'a 400 (components.schemas.ResetListQuery).',
+    auth: 'bearer',
+    query: 'ResetListQuery',
+    ok: { description: 'One page of ledger entries.', schema: ref('ResetPage') },
+    problems: [...AUTHENTICATED, ...LEDGER],
+  },
+  {
+    path: '/v1/resets/{reset_id}',
+    method: 'get',
+    operationId: 'getReset',
+    summary: 'One recorded reset',
+    description: 'Takes no query parameters (any is a 400).',
+    auth: 'bearer',
+    pathParameters: [RESET_ID_PARAMETER],
+    ok: { description: 'The ledger entry.', schema: ref('Reset') },
+    problems: [...AUTHENTICATED, ...LEDGER, 'reset_not_found'],
+  },
+  {
+    path: '/v1/resets/{reset_id}/undo',
+    method: 'post',
+    operationId: 'undoReset',
+    summary: 'Put back the checkpoints a reset deleted',
+    description:
+      'All or nothing for conflicts: if a consumer has committed on a partition since the ' +
+      'reset, nothing is restored (409 undo_conflict) unless force=true. Partitions that ' +
+      'had no checkpoint are skipped. A partial undo answers the problem of its most serious ' +
+      'cause with the undo in the body, and may be retried: only the partitions not yet ' +
+      'restored are sent again. Webhook clients cannot undo.',
+    auth: 'bearer',
+    pathParameters: [RESET_ID_PARAMETER],
+    query: 'UndoQuery',
+    ok: { description: 'Every partition was restored or skipped.', schema: ref('Undo') },
+    problems: [
+      ...AUTHENTICATED,
+      ...LEDGER,
+      'reset_not_found',
+      'already_undone',
+      'undo_conflict',
+      'sequence_expired',
+      ...UPSTREAM,
+    ],
+    // While another undo of the same reset holds the ledger's lock.
+    problemHeaders: { undo_conflict: ['Retry-After'] },
   },
   {
     path: '/healthz',

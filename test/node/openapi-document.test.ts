@@ -4,11 +4,19 @@ import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type * as z from 'zod/mini'
 import { buildOpenApiDocument } from '../../scripts/openapi/document.ts'
-import type { ReceiptSchema } from '../../scripts/openapi/response-schemas.ts'
+import type {
+  CheckpointsSchema,
+  ReceiptSchema,
+  ResetSchema,
+  UndoSchema,
+} from '../../scripts/openapi/response-schemas.ts'
 import { ANY_PATH_PROBLEMS, ROUTES } from '../../scripts/openapi/routes.ts'
-import { PROBLEMS, type ProblemCode } from '../../src/errors/codes'
+import { PROBLEM_DOCS, PROBLEMS, type ProblemCode } from '../../src/errors/codes'
+import type { publicEntry } from '../../src/ledger/entry'
 import committed from '../../src/openapi/openapi.generated.json'
 import type { ResetReceipt } from '../../src/reset/perform-reset'
+import type { readCheckpoints } from '../../src/reset/read'
+import type { performUndo } from '../../src/reset/undo'
 import { CheckpointQuerySchema } from '../../src/validation/checkpoint-request'
 import { MAX_PARTITION } from '../../src/validation/partition-id'
 import { FlatSchema } from '../../src/webhooks/payload'
@@ -16,23 +24,51 @@ import { FlatSchema } from '../../src/webhooks/payload'
 type Json = Record<string, unknown>
 const document = buildOpenApiDocument()
 
-/**
- * Codes of routes not in the route table yet (contract §7: /v1/resets…). They are documented in
- * components.examples only; whoever adds those routes lists the codes on them and empties this.
- */
-const NOT_YET_ROUTED: string[] = [
-  'reset_not_found',
-  'already_undone',
-  'undo_conflict',
-  'sequence_expired',
-]
-
 /** One operation of the document (fails the test if it is missing). */
 function operationOf(path: string, method: string) {
   const found = document.paths[path]?.[method]
   if (!found) throw new Error(`no ${method} ${path} in the document`)
   return found
 }
+
+type ProblemResponse = {
+  description: string
+  headers: Json
+  content: {
+    'application/problem+json': {
+      schema: { allOf: [unknown, { properties: { code: { enum: ProblemCode[] } } }] }
+    }
+  }
+}
+
+/** A response of components.responses, by its `$ref` (operations share problem responses). */
+function resolved(response: Json): Json {
+  const ref = response.$ref
+  if (typeof ref !== 'string') return response
+  const name = ref.replace('#/components/responses/', '')
+  const found = (document.components.responses as Record<string, Json>)[name]
+  if (!found) throw new Error(`unresolved ${ref}`)
+  return found
+}
+
+/** An operation's responses by status, references resolved. */
+function responsesOf(path: string, method: string): Record<string, Json> {
+  const responses = operationOf(path, method).responses as Record<string, Json>
+  return Object.fromEntries(Object.entries(responses).map(([s, r]) => [s, resolved(r)]))
+}
+
+const codesOf = (response: Json) =>
+  (response as ProblemResponse).content?.['application/problem+json']?.schema.allOf[1].properties
+    .code.enum ?? []
+
+/** The codes of a response type `T` widened to string: the code builds them as strings. */
+type WidenCodes<T> = T extends ProblemCode
+  ? string
+  : T extends readonly (infer U)[]
+    ? WidenCodes<U>[]
+    : T extends object
+      ? { [K in keyof T]: WidenCodes<T[K]> }
+      : T
 const BASE = 'https://gateway.test/openapi.json'
 
 /** A JSON Schema validator for one schema of the document, `$ref`s resolved within it. */
@@ -63,77 +99,140 @@ describe('the OpenAPI document', () => {
     expect(operations).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`))
   })
 
-  it('documents every problem code with the status and title of src/errors/codes.ts', () => {
-    const examples = document.components.examples as Record<string, { value: Json }>
-    expect(Object.keys(examples)).toEqual(Object.keys(PROBLEMS))
-    for (const [code, { status, title }] of Object.entries(PROBLEMS))
-      expect(examples[code]?.value).toMatchObject({ code, status, title })
-  })
-
   it("lists each route's problem codes under their statuses", () => {
     for (const route of ROUTES) {
-      const responses = operationOf(route.path, route.method).responses as Record<string, Json>
+      const responses = responsesOf(route.path, route.method)
       const documented = Object.entries(responses).flatMap(([status, response]) => {
-        const schema = (response.content as Json | undefined)?.['application/problem+json'] as
-          | { schema: { allOf: [unknown, { properties: { code: { enum: string[] } } }] } }
-          | undefined
-        const codes = schema?.schema.allOf[1].properties.code.enum ?? []
-        for (const code of codes) expect(String(PROBLEMS[code as ProblemCode].status)).toBe(status)
+        const codes = codesOf(response)
+        for (const code of codes) expect(String(PROBLEMS[code].status)).toBe(status)
         return codes
       })
       expect(documented.sort(), `${route.method} ${route.path}`).toEqual([...route.problems].sort())
     }
-    const responses = document.components.responses as Record<string, Json>
-    expect(Object.keys(responses)).toEqual(ANY_PATH_PROBLEMS)
+    for (const code of ANY_PATH_PROBLEMS)
+      expect(codesOf(resolved({ $ref: `#/components/responses/${code}` }))).toEqual([code])
   })
 
-  it('answers every code on some route, except those of routes not documented yet', () => {
+  it('answers every code of src/errors/codes.ts on some route, and says when', () => {
     const routed = new Set([...ROUTES.flatMap((r) => r.problems), ...ANY_PATH_PROBLEMS])
-    const unrouted = Object.keys(PROBLEMS).filter((code) => !routed.has(code as ProblemCode))
-    expect(unrouted).toEqual(NOT_YET_ROUTED.filter((code) => code in PROBLEMS))
+    expect(Object.keys(PROBLEMS).filter((code) => !routed.has(code as ProblemCode))).toEqual([])
+    for (const response of Object.values(document.components.responses as Record<string, Json>)) {
+      for (const code of codesOf(response))
+        expect(response.description).toContain(`${code}: ${PROBLEM_DOCS[code].when}`)
+    }
+    for (const [code, { status }] of Object.entries(PROBLEMS))
+      expect(document.info.description).toContain(`${code} (${status})`)
   })
 
-  it('sends the bearer challenge only on the bearer route', () => {
+  it('sends the headers each code carries (Retry-After, Allow) wherever it is answered', () => {
+    const responses = Object.values(document.components.responses as Record<string, Json>)
+    for (const response of responses) {
+      for (const code of codesOf(response)) {
+        for (const header of PROBLEM_DOCS[code].headers ?? [])
+          expect(Object.keys(response.headers as Json), code).toContain(header)
+      }
+    }
+    // The contract's list (§2): throttling, unavailability and the replay guard's 409.
+    const withRetryAfter = Object.entries(PROBLEM_DOCS)
+      .filter(([, docs]) => docs.headers?.includes('Retry-After'))
+      .map(([code]) => code)
+    expect(withRetryAfter.sort()).toEqual(
+      ['delivery_in_progress', 'rate_limited', 'state_unavailable', 'upstream_unavailable'].sort()
+    )
+    expect(PROBLEM_DOCS.method_not_allowed.headers).toEqual(['Allow'])
+    const undo = responsesOf('/v1/resets/{reset_id}/undo', 'post')
+    expect(Object.keys(undo['409']?.headers as Json)).toContain('Retry-After')
+  })
+
+  it('sends the bearer challenge on every bearer route, and only there', () => {
     const challenge = (path: string, method: string, status: string) =>
-      Object.keys(
-        ((operationOf(path, method).responses as Record<string, Json>)[status]?.headers ??
-          {}) as Json
-      ).includes('WWW-Authenticate')
-    expect(challenge('/v1/checkpoints', 'delete', '401')).toBe(true)
-    expect(challenge('/v1/checkpoints', 'delete', '400')).toBe(true)
+      Object.keys((responsesOf(path, method)[status]?.headers ?? {}) as Json).includes(
+        'WWW-Authenticate'
+      )
+    const bearer = ROUTES.filter((r) => r.auth === 'bearer')
+    expect(bearer.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'delete /v1/checkpoints',
+      'get /v1/checkpoints',
+      'get /v1/resets',
+      'get /v1/resets/{reset_id}',
+      'post /v1/resets/{reset_id}/undo',
+    ])
+    for (const route of bearer) {
+      expect(challenge(route.path, route.method, '401'), route.path).toBe(true)
+      expect(challenge(route.path, route.method, '400'), route.path).toBe(true)
+    }
     expect(challenge('/v1/hooks/{client_id}', 'post', '401')).toBe(false)
     expect(challenge('/v1/hooks/{client_id}', 'post', '400')).toBe(false)
   })
 
-  it('describes every request field and mirrors the query schema as parameters', () => {
+  it('describes every request field and mirrors each query schema as parameters', () => {
     const schemas = document.components.schemas as Record<string, Json>
-    for (const id of ['CheckpointQuery', 'WebhookFlatBody', 'WebhookEnvelopeBody']) {
+    const request = [
+      'CheckpointQuery',
+      'ReadQuery',
+      'ResetListQuery',
+      'UndoQuery',
+      'WebhookFlatBody',
+      'WebhookEnvelopeBody',
+    ]
+    for (const id of request) {
       for (const [name, property] of Object.entries(schemas[id]?.properties as Json)) {
         expect((property as Json).description, `${id}.${name}`).toBeTypeOf('string')
       }
     }
-    const query = schemas.CheckpointQuery as Json & { properties: Json; required: string[] }
-    expect(query.additionalProperties).toBe(false)
-    const parameters = (operationOf('/v1/checkpoints', 'delete').parameters as Json[]).filter(
-      (p) => p.in === 'query'
-    )
-    expect(parameters.map((p) => p.name)).toEqual(Object.keys(query.properties))
-    expect(parameters.filter((p) => p.required).map((p) => p.name)).toEqual(query.required)
+    const withQuery = ROUTES.filter((r) => r.query)
+    expect(withQuery.map((r) => r.query)).toEqual([
+      'CheckpointQuery',
+      'ReadQuery',
+      'ResetListQuery',
+      'UndoQuery',
+    ])
+    for (const route of withQuery) {
+      const query = schemas[route.query ?? ''] as Json & { properties: Json; required?: string[] }
+      expect(query.additionalProperties).toBe(false)
+      const parameters = (operationOf(route.path, route.method).parameters as Json[]).filter(
+        (p) => p.in === 'query'
+      )
+      expect(parameters.map((p) => p.name)).toEqual(Object.keys(query.properties))
+      expect(parameters.filter((p) => p.required).map((p) => p.name)).toEqual(query.required ?? [])
+    }
+    // The read takes the DELETE's parameters but dry_run; /v1/resets/{reset_id} takes none.
+    expect(Object.keys((schemas.ReadQuery as { properties: Json }).properties)).toEqual([
+      'stream_name',
+      'app_name',
+      'partition_id',
+      'checkpoint_type',
+    ])
+    const get = operationOf('/v1/resets/{reset_id}', 'get').parameters as Json[]
+    expect(get.filter((p) => p.in === 'query')).toEqual([])
   })
 
-  it('the receipt schema covers every receipt the code can build', () => {
+  it('the response schemas cover every answer the code can build', () => {
     expectTypeOf<ResetReceipt>().toExtend<z.output<typeof ReceiptSchema>>()
+    expectTypeOf<Awaited<ReturnType<typeof readCheckpoints>>>().toExtend<
+      z.output<typeof CheckpointsSchema>
+    >()
+    expectTypeOf<ReturnType<typeof publicEntry> & { request_id: string }>().toExtend<
+      WidenCodes<z.output<typeof ResetSchema>>
+    >()
+    expectTypeOf<Awaited<ReturnType<typeof performUndo>> & { request_id: string }>().toExtend<
+      WidenCodes<z.output<typeof UndoSchema>>
+    >()
     const receipt = validatorAt('/components/schemas/Receipt')
-    expect(
-      receipt({
-        stream_name: 'orders',
-        app_name: 'billing',
-        checkpoint_type: 'LAST_READ',
-        partitions: ['shardId-0000000007'],
-        request_id: 'r',
-        dry_run: true,
-      })
-    ).toBe(true)
+    const base = {
+      stream_name: 'orders',
+      app_name: 'billing',
+      checkpoint_type: 'LAST_READ',
+      partitions: ['shardId-0000000007'],
+      request_id: 'r',
+    }
+    expect(receipt({ ...base, dry_run: true })).toBe(true)
+    const previous = [{ partition_id: 'shardId-0000000007', sequence_number: null }]
+    expect(receipt({ ...base, reset_id: `rst_${'a'.repeat(26)}`, previous })).toBe(true)
+    expect(receipt({ ...base, reset_id: 'rst_x' })).toBe(false)
+    expect(receipt({ ...base, previous: [{ partition_id: '7', sequence_number: '1' }] })).toBe(
+      false
+    )
     expect(receipt({ stream_name: 'orders' })).toBe(false)
   })
 })
