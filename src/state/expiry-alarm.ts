@@ -26,10 +26,32 @@ export class ExpiryAlarm {
     await this.#storage.setAlarm(at)
   }
 
-  /** After a sweep: arm for the next expiry, or leave no alarm when nothing is left. */
-  async rearm(next: number | null): Promise<void> {
+  /**
+   * The alarm handler's work: delete the rows of `table` (a constant of the caller, never input)
+   * whose `expires_at` has passed, then arm for the next expiry, or leave no alarm.
+   */
+  async sweep(sql: SqlStorage, table: string, now: number): Promise<void> {
+    sql.exec(`DELETE FROM ${table} WHERE expires_at <= ?`, now)
+    const next = sql
+      .exec<{ next: number | null }>(`SELECT MIN(expires_at) AS next FROM ${table}`)
+      .one().next
     this.#at = next
     if (next === null) await this.#storage.deleteAlarm()
     else await this.#storage.setAlarm(next)
   }
+}
+
+/**
+ * Opens an object's SQLite store: runs its (idempotent) schema statements and loads the alarm
+ * state before the object serves its first call.
+ */
+export function openExpiringStore(
+  ctx: DurableObjectState,
+  schema: readonly string[]
+): { sql: SqlStorage; alarm: ExpiryAlarm } {
+  const sql = ctx.storage.sql
+  for (const statement of schema) sql.exec(statement)
+  const alarm = new ExpiryAlarm(ctx.storage)
+  ctx.blockConcurrencyWhile(() => alarm.load())
+  return { sql, alarm }
 }

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { LedgerEntry, LedgerPartition, ResetStatus, UndoRecord } from '../ledger/entry'
-import { ExpiryAlarm } from './expiry-alarm'
+import { type ExpiryAlarm, openExpiringStore } from './expiry-alarm'
 
 export interface ListQuery {
   /** The caller's `allow` patterns (`stream/app`, `*`, `prefix*`): only those entries are seen. */
@@ -35,21 +35,18 @@ export class ResetLedger extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.#sql = ctx.storage.sql
-    this.#alarm = new ExpiryAlarm(ctx.storage)
-    this.#sql.exec(`CREATE TABLE IF NOT EXISTS resets (
-      seq INTEGER PRIMARY KEY,
-      reset_id TEXT NOT NULL UNIQUE,
-      stream_name TEXT NOT NULL,
-      app_name TEXT NOT NULL,
-      expires_at INTEGER NOT NULL,
-      undo_lock_until INTEGER NOT NULL DEFAULT 0,
-      entry TEXT NOT NULL
-    )`)
-    this.#sql.exec(
-      'CREATE INDEX IF NOT EXISTS resets_by_target ON resets (stream_name, app_name, seq)'
-    )
-    ctx.blockConcurrencyWhile(() => this.#alarm.load())
+    ;({ sql: this.#sql, alarm: this.#alarm } = openExpiringStore(ctx, [
+      `CREATE TABLE IF NOT EXISTS resets (
+        seq INTEGER PRIMARY KEY,
+        reset_id TEXT NOT NULL UNIQUE,
+        stream_name TEXT NOT NULL,
+        app_name TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        undo_lock_until INTEGER NOT NULL DEFAULT 0,
+        entry TEXT NOT NULL
+      )`,
+      'CREATE INDEX IF NOT EXISTS resets_by_target ON resets (stream_name, app_name, seq)',
+    ]))
   }
 
   /** Written durably before the first DELETE (the output gate holds the reply until it is). */
@@ -148,11 +145,7 @@ export class ResetLedger extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.#sql.exec('DELETE FROM resets WHERE expires_at <= ?', Date.now())
-    const next = this.#sql
-      .exec<{ next: number | null }>('SELECT MIN(expires_at) AS next FROM resets')
-      .one().next
-    await this.#alarm.rearm(next)
+    await this.#alarm.sweep(this.#sql, 'resets', Date.now())
   }
 
   #update(resetId: string, change: (entry: LedgerEntry) => LedgerEntry, alsoSet?: string): void {

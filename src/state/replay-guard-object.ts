@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
-import { ExpiryAlarm } from './expiry-alarm'
+import { type ExpiryAlarm, openExpiringStore } from './expiry-alarm'
 import type { Reservation } from './replay-guard'
 
 /**
@@ -20,15 +20,14 @@ export class ReplayGuard extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.#sql = ctx.storage.sql
-    this.#alarm = new ExpiryAlarm(ctx.storage)
-    this.#sql.exec(`CREATE TABLE IF NOT EXISTS deliveries (
-      key TEXT PRIMARY KEY,
-      state TEXT NOT NULL,
-      expires_at INTEGER NOT NULL,
-      receipt TEXT
-    ) WITHOUT ROWID`)
-    ctx.blockConcurrencyWhile(() => this.#alarm.load())
+    ;({ sql: this.#sql, alarm: this.#alarm } = openExpiringStore(ctx, [
+      `CREATE TABLE IF NOT EXISTS deliveries (
+        key TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        receipt TEXT
+      ) WITHOUT ROWID`,
+    ]))
   }
 
   async reserve(key: string, now: number, leaseMs: number): Promise<Reservation> {
@@ -78,11 +77,6 @@ export class ReplayGuard extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const now = Date.now()
-    this.#sql.exec('DELETE FROM deliveries WHERE expires_at <= ?', now)
-    const next = this.#sql
-      .exec<{ next: number | null }>('SELECT MIN(expires_at) AS next FROM deliveries')
-      .one().next
-    await this.#alarm.rearm(next)
+    await this.#alarm.sweep(this.#sql, 'deliveries', Date.now())
   }
 }
