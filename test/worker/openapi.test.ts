@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { standardWebhookHeaders } from '../../scripts/webhook-signing.ts'
 import committed from '../../src/openapi/openapi.generated.json'
 import { API_KEYS, sha256Hex } from '../support/fixtures'
-import { startGateway, type TestGateway } from '../support/gateway'
+import { problemOf, startGateway, startPureProxy, type TestGateway } from '../support/gateway'
 import { registerSecret } from '../support/log-capture'
 
 const SECRET = 'whsec_b3BlbmFwaS10YWJsZS1zZWNyZXQtMzItYnl0ZXMhIQ=='
@@ -67,10 +67,18 @@ function queryObject(raw: string): Json {
   return object
 }
 
-/** Valid against the operation's parameters: each one's schema, required ones, no others. */
-function queryValid(raw: string): boolean {
+/**
+ * Valid against the operation's parameters: each one's schema, required ones, no others — and,
+ * the same, against the strict query schema of components.schemas the operation names.
+ */
+function queryValid(
+  raw: string,
+  path = '/v1/checkpoints',
+  method = 'delete',
+  id = 'CheckpointQuery'
+) {
   const parameters = (
-    ((document.paths as Json)['/v1/checkpoints'] as Json).delete as { parameters: Json[] }
+    ((document.paths as Json)[path] as Json)[method] as { parameters: Json[] }
   ).parameters.filter((p) => p.in === 'query')
   const query = queryObject(raw)
   const known = new Set(parameters.map((p) => p.name))
@@ -82,7 +90,7 @@ function queryValid(raw: string): boolean {
       return new Validator(p.schema as Json, '2020-12').validate(value).valid
     })
   // The same set as one strict object schema must agree.
-  expect(validAt(pointer('components', 'schemas', 'CheckpointQuery'), query)).toBe(byParameters)
+  expect(validAt(pointer('components', 'schemas', id), query)).toBe(byParameters)
   return byParameters
 }
 
@@ -100,17 +108,43 @@ const bodyValid = (body: unknown) =>
     body
   )
 
-/** The answer matches the document's response schema for its status. */
-async function expectDocumentedAnswer(path: string, method: string, response: Response) {
+/**
+ * The operation's response for a status, and its JSON pointer: problem responses are shared
+ * (`$ref` to components.responses), so the pointer follows the reference.
+ */
+function documentedResponse(path: string, method: string, status: number) {
   const responses = (((document.paths as Json)[path] as Json)[method] as Json).responses as Json
-  const documented = responses[String(response.status)] as { content: Json } | undefined
+  const response = responses[String(status)] as Json | undefined
+  const ref = response?.$ref
+  if (typeof ref !== 'string') {
+    return { response, at: pointer('paths', path, method, 'responses', String(status)) }
+  }
+  const name = ref.replace('#/components/responses/', '')
+  return {
+    response: (document.components as { responses: Record<string, Json> }).responses[name],
+    at: pointer('components', 'responses', name),
+  }
+}
+
+/** Headers a problem may carry that the document must then list for that response. */
+const OPTIONAL_HEADERS = ['Retry-After', 'WWW-Authenticate', 'Allow']
+
+/** The answer matches the document's response for its status: media type, schema, headers. */
+async function expectDocumentedAnswer(path: string, method: string, response: Response) {
+  const { response: documented, at } = documentedResponse(path, method, response.status)
   expect(documented, `${method} ${path} documents ${response.status}`).toBeDefined()
-  const [media] = Object.keys(documented?.content ?? {})
+  const content = (documented?.content ?? {}) as Json
+  const [media] = Object.keys(content)
   expect(response.headers.get('content-type')).toBe(media)
-  const schema = pointer('paths', path, method, 'responses', String(response.status))
+  const headers = Object.keys((documented?.headers ?? {}) as Json)
+  for (const name of OPTIONAL_HEADERS)
+    if (response.headers.has(name)) expect(headers, `${response.status} ${name}`).toContain(name)
+  const body = await response.json()
   expect(
-    validAt(`${schema}${pointer('content', media ?? '', 'schema')}`, await response.json())
+    validAt(`${at}${pointer('content', media ?? '', 'schema')}`, body),
+    JSON.stringify(body)
   ).toBe(true)
+  return body as Json
 }
 
 const ok = 'stream_name=orders&app_name=billing'
@@ -198,5 +232,164 @@ describe('accepted by the route ⇔ valid against the document', () => {
     else expect(response.status).toBe(400)
     expect(bodyValid(json)).toBe(accepted)
     await expectDocumentedAnswer('/v1/hooks/{client_id}', 'post', response)
+  })
+})
+
+const bearer = (key: string = API_KEYS.ops) => ({ headers: { Authorization: `Bearer ${key}` } })
+const big = (partition: string) => `stream_name=big&app_name=billing&partition_id=${partition}`
+
+/** A reset of one partition of the seeded `big` stream (checkpoint 10); its reset_id. */
+async function resetOf(partition: string): Promise<string> {
+  const response = await gw.reset(big(partition), API_KEYS.ops)
+  const receipt = await expectDocumentedAnswer('/v1/checkpoints', 'delete', response)
+  expect(response.status).toBe(200)
+  expect(receipt.previous).toEqual([
+    { partition_id: `shardId-${partition.padStart(10, '0')}`, sequence_number: '10' },
+  ])
+  return receipt.reset_id as string
+}
+
+const undo = (id: string, query = '') =>
+  gw.request(`/v1/resets/${id}/undo${query}`, { method: 'POST', ...bearer() })
+
+// [case, raw query, accepted by the route]
+const READ_CASES: [string, string, boolean][] = [
+  ['one partition', big('1'), true],
+  ['all', 'stream_name=orders&app_name=billing&partition_id=all', true],
+  ['unknown app (upstream 404)', 'stream_name=big&app_name=nope&partition_id=1', true],
+  ['dry_run (a DELETE parameter only)', `${big('1')}&dry_run=true`, false],
+  ['missing partition_id', 'stream_name=big&app_name=billing', false],
+]
+
+// [case, raw query, accepted by the route]
+const LIST_CASES: [string, string, boolean][] = [
+  ['no parameters', '', true],
+  ['filters and limit', 'stream_name=big&app_name=billing&limit=100', true],
+  ['limit 0', 'limit=0', false],
+  ['limit 101', 'limit=101', false],
+  ['repeated limit', 'limit=1&limit=2', false],
+  ['unknown parameter', 'partition_id=1', false],
+]
+
+describe('the version 2 routes answer as documented', () => {
+  it.each(READ_CASES)('GET /v1/checkpoints, %s', async (_case, raw, accepted) => {
+    const response = await gw.request(`/v1/checkpoints?${raw}`, bearer())
+    if (accepted) expect([200, 404]).toContain(response.status)
+    else expect(response.status).toBe(400)
+    expect(queryValid(raw, '/v1/checkpoints', 'get', 'ReadQuery')).toBe(accepted)
+    await expectDocumentedAnswer('/v1/checkpoints', 'get', response)
+  })
+
+  it('HEAD /v1/checkpoints: the GET answer without its body', async () => {
+    const response = await gw.request(`/v1/checkpoints?${big('1')}`, {
+      method: 'HEAD',
+      ...bearer(),
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect(await response.text()).toBe('')
+  })
+
+  it.each(LIST_CASES)('GET /v1/resets, %s', async (_case, raw, accepted) => {
+    const response = await gw.request(`/v1/resets?${raw}`, bearer())
+    expect(response.status).toBe(accepted ? 200 : 400)
+    expect(queryValid(raw, '/v1/resets', 'get', 'ResetListQuery')).toBe(accepted)
+    await expectDocumentedAnswer('/v1/resets', 'get', response)
+  })
+
+  it('DELETE with the ledger → receipt with reset_id and previous; the entry listed, shown, undone, then already_undone', async () => {
+    const id = await resetOf('2')
+
+    const list = await gw.request('/v1/resets?stream_name=big&limit=1', bearer())
+    const page = await expectDocumentedAnswer('/v1/resets', 'get', list)
+    expect((page.resets as Json[])[0]?.reset_id).toBe(id)
+
+    const shown = await gw.request(`/v1/resets/${id}`, bearer())
+    expect(shown.status).toBe(200)
+    const entry = await expectDocumentedAnswer('/v1/resets/{reset_id}', 'get', shown)
+    expect(entry).toMatchObject({ reset_id: id, status: 'completed', undo: null })
+
+    const undone = await undo(id)
+    expect(undone.status).toBe(200)
+    const record = await expectDocumentedAnswer('/v1/resets/{reset_id}/undo', 'post', undone)
+    expect(record).toMatchObject({ reset_id: id, status: 'completed' })
+
+    const again = await undo(id)
+    expect(again.status).toBe(409)
+    const problem = await expectDocumentedAnswer('/v1/resets/{reset_id}/undo', 'post', again)
+    expect(problem).toMatchObject({ code: 'already_undone', undo: { status: 'completed' } })
+
+    // The entry, now with its undo, still fits the document.
+    const after = await gw.request(`/v1/resets/${id}`, bearer())
+    expect(await expectDocumentedAnswer('/v1/resets/{reset_id}', 'get', after)).toMatchObject({
+      undo: { status: 'completed' },
+    })
+  })
+
+  it('GET /v1/resets/{reset_id}: unknown or malformed id → 404 reset_not_found; a query → 400', async () => {
+    for (const id of [`rst_${'a'.repeat(26)}`, 'not-an-id']) {
+      const response = await gw.request(`/v1/resets/${id}`, bearer())
+      expect(response.status).toBe(404)
+      const problem = await expectDocumentedAnswer('/v1/resets/{reset_id}', 'get', response)
+      expect(problem.code).toBe('reset_not_found')
+    }
+    const query = await gw.request(`/v1/resets/rst_${'a'.repeat(26)}?force=true`, bearer())
+    expect(query.status).toBe(400)
+    await expectDocumentedAnswer('/v1/resets/{reset_id}', 'get', query)
+    const undoQuery = await undo(`rst_${'a'.repeat(26)}`, '?force=yes')
+    expect(undoQuery.status).toBe(400)
+    expect(queryValid('force=yes', '/v1/resets/{reset_id}/undo', 'post', 'UndoQuery')).toBe(false)
+    expect(queryValid('force=true', '/v1/resets/{reset_id}/undo', 'post', 'UndoQuery')).toBe(true)
+    await expectDocumentedAnswer('/v1/resets/{reset_id}/undo', 'post', undoQuery)
+  })
+
+  it('undo after a consumer moved on → 409 undo_conflict with conflicts', async () => {
+    const id = await resetOf('3')
+    await gw.emulator.setCheckpoints([
+      { stream_name: 'big', app_name: 'billing', partition_id: '3', sequence_number: '42' },
+    ])
+    const response = await undo(id)
+    expect(response.status).toBe(409)
+    const problem = await expectDocumentedAnswer('/v1/resets/{reset_id}/undo', 'post', response)
+    expect(problem).toMatchObject({
+      code: 'undo_conflict',
+      conflicts: [{ partition_id: 'shardId-0000000003', sequence_number: '42' }],
+    })
+  })
+
+  it('undo of a position that aged out → 410 sequence_expired with the undo', async () => {
+    const id = await resetOf('4')
+    await gw.emulator.setPartitionRange({
+      stream_name: 'big',
+      partition_id: '4',
+      sequence_number_range: [20, 200],
+    })
+    const response = await undo(id)
+    expect(response.status).toBe(410)
+    const problem = await expectDocumentedAnswer('/v1/resets/{reset_id}/undo', 'post', response)
+    expect(problem).toMatchObject({ code: 'sequence_expired', undo: { status: 'failed' } })
+  })
+
+  it('RESET_LEDGER=off: the ledger routes answer the documented 404 not_found', async () => {
+    const proxy = await startPureProxy({
+      clients: [{ id: 'ops', api_key_sha256: [await sha256Hex(API_KEYS.ops)], allow: ['*/*'] }],
+    })
+    for (const [path, method, url] of [
+      ['/v1/resets', 'get', '/v1/resets'],
+      ['/v1/resets/{reset_id}', 'get', `/v1/resets/rst_${'a'.repeat(26)}`],
+      ['/v1/resets/{reset_id}/undo', 'post', `/v1/resets/rst_${'a'.repeat(26)}/undo`],
+    ] as const) {
+      const response = await proxy.request(url, { method: method.toUpperCase(), ...bearer() })
+      expect(response.status).toBe(404)
+      const problem = await problemOf(response.clone())
+      expect(problem.code).toBe('not_found')
+      expect(problem.detail).toMatch(/RESET_LEDGER=off/)
+      await expectDocumentedAnswer(path, method, response)
+    }
+    // The DELETE is then a pure proxy: a receipt without reset_id or previous, still documented.
+    const response = await proxy.reset(big('5'), API_KEYS.ops)
+    const receipt = await expectDocumentedAnswer('/v1/checkpoints', 'delete', response)
+    expect(receipt).not.toHaveProperty('reset_id')
+    expect(receipt).not.toHaveProperty('previous')
   })
 })
