@@ -7,8 +7,9 @@ let text: string | undefined
 /**
  * `GET /openapi.json`: the OpenAPI 3.1 description, for callers and tools. Unauthenticated (it
  * holds no secret and no configuration) and never calls upstream. The document is generated
- * from the route schemas at build time (`node scripts/openapi.ts`, see src/openapi/document.ts)
- * and serialized once per isolate.
+ * at build time by `npm run openapi` from the route table and the routes' zod schemas
+ * (scripts/openapi/), so the generator stays out of the bundle; it is serialized once per
+ * isolate.
  */
 export function openapiRoutes() {
   return new Hono<AppEnv>().get('/', (c) => {
