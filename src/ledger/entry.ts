@@ -1,3 +1,5 @@
+import type { ProblemCode } from '../errors/codes'
+
 /**
  * The reset ledger's entry (README "Safety net"): what was reset, by whom, and where each
  * partition was before, so the reset can be undone. No secret ever enters it: ids, names and
@@ -12,13 +14,13 @@ export interface LedgerPartition {
   /** Restored by undo along with the sequence number; kept, but not shown. */
   previous_metadata: string
   result: 'pending' | 'deleted' | 'failed'
-  code?: string
+  code?: ProblemCode
 }
 
 export interface UndoPartition {
   partition_id: string
   result: 'restored' | 'skipped' | 'failed'
-  code?: string
+  code?: ProblemCode
 }
 
 export interface UndoRecord {

@@ -87,7 +87,8 @@ describe('partition_id=all', () => {
     const calls = await gw.emulator.calls()
     expect(calls.counts.delete_checkpoint).toBe(32)
     // Serial would be 33 × 250 ms ≈ 8.3 s; 5 at a time is ⌈32/5⌉ + 1 = 8 round trips ≈ 2 s.
-    expect(elapsed).toBeLessThan(4_000)
+    // The margin is wide on purpose (a loaded CI machine); the peak below is the precise check.
+    expect(elapsed).toBeLessThan(6_000)
     expect(calls.peak_in_flight).toBeGreaterThanOrEqual(2)
     expect(calls.peak_in_flight).toBeLessThanOrEqual(6)
   })

@@ -22,13 +22,13 @@ type Receipt = {
   dry_run?: boolean
 }
 
-async function resetOk(gw: TestGateway, query: Record<string, string>, key = API_KEYS.ops) {
+async function resetOk(gw: TestGateway, query: Record<string, string>, key: string = API_KEYS.ops) {
   const response = await gw.reset(query, key)
   expect(response.status, await response.clone().text()).toBe(200)
   return (await response.json()) as Receipt
 }
 
-async function entry(gw: TestGateway, resetId: string, key = API_KEYS.ops) {
+async function entry(gw: TestGateway, resetId: string, key: string = API_KEYS.ops) {
   return gw.request(`/v1/resets/${resetId}`, { headers: { Authorization: `Bearer ${key}` } })
 }
 

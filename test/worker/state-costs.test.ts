@@ -78,12 +78,12 @@ describe('rows written per operation', () => {
       ],
       undo: null,
     }
+    const partition = entry.partitions[0]
+    if (!partition) throw new Error('the entry has one partition')
     const now = Date.now()
     const record = await rowsWritten(stub, (l) => (l as Ledger).record(entry, now + 86_400_000))
     const complete = await rowsWritten(stub, (l) =>
-      (l as Ledger).complete(entry.reset_id, 'completed', [
-        { ...entry.partitions[0]!, result: 'deleted' },
-      ])
+      (l as Ledger).complete(entry.reset_id, 'completed', [{ ...partition, result: 'deleted' }])
     )
     const lock = await rowsWritten(stub, (l) => (l as Ledger).lockUndo(entry.reset_id, now, 10_000))
     const unlock = await rowsWritten(stub, (l) =>

@@ -5,6 +5,7 @@ import {
   MAX_PARTITION,
   partitionSelector,
 } from '../../../src/validation/partition-id'
+import { OUT_OF_RANGE_PARTITION_IDS } from '../../support/inputs'
 
 const CANONICAL = /^shardId-[0-9]{10}$/
 
@@ -66,12 +67,7 @@ describe('canonicalPartitionId', () => {
     '\u0000',
     '7\u0000',
     // DIS partition ids are 32-bit: n ≤ 2147483647 (README "Parameters").
-    '2147483648',
-    'shardId-2147483648',
-    '9999999999',
-    'shardId-9999999999',
-    '4294967295',
-    '4294967296',
+    ...OUT_OF_RANGE_PARTITION_IDS,
   ])('rejects %j', (input) => {
     expect(canonicalPartitionId(input)).toBeUndefined()
   })
