@@ -20,9 +20,15 @@ export interface Bundle {
 }
 
 /** `entry` is the output file name, which wrangler derives from the config's `main`. */
-async function dryRunDeploy(outdir: string, entry: string, configPath?: string): Promise<Bundle> {
+async function dryRunDeploy(
+  outdir: string,
+  entry: string,
+  configPath?: string,
+  minify?: boolean
+): Promise<Bundle> {
   const args = [WRANGLER, 'deploy', '--dry-run', '--outdir', outdir]
   if (configPath) args.push('--config', configPath)
+  if (minify === false) args.push('--minify=false')
   await run(process.execPath, args, {
     cwd: ROOT,
     // Offline and quiet: no telemetry, no banner.
@@ -55,14 +61,16 @@ function withBenchEntry(gateway: Bundle): Bundles['gatewayEntry'] {
   return { entry, bundle }
 }
 
-export async function buildAll(): Promise<Bundles> {
+/** `minify: false` overrides the configs' `minify` (bench/profile.ts wants function names). */
+export async function buildAll(options: { minify?: false } = {}): Promise<Bundles> {
   // Build output lives under the git-ignored bench/.out (biome.json excludes it too).
   const [gateway, hono] = await Promise.all([
-    dryRunDeploy(join(OUT_DIR, 'gateway'), 'index.js'),
+    dryRunDeploy(join(OUT_DIR, 'gateway'), 'index.js', undefined, options.minify),
     dryRunDeploy(
       join(OUT_DIR, 'hono'),
       'hono-proxy.js',
-      join(ROOT, 'bench/workers/hono-proxy.toml')
+      join(ROOT, 'bench/workers/hono-proxy.toml'),
+      options.minify
     ),
   ])
   const rawPath = join(ROOT, 'bench/workers/raw.js')

@@ -24,6 +24,8 @@ export interface WorkerSpec {
   wiring?: GatewayWiring
   /** Gets a socket of its own (default true); a worker that only hosts objects needs none. */
   serve?: boolean
+  /** Reachable through the DevTools inspector (bench/profile.ts). */
+  inspect?: boolean
 }
 
 export interface Instance {
@@ -37,6 +39,8 @@ export interface Instance {
   cpuMicros(): number
   /** From constructing Miniflare (spawning workerd) to its sockets being ready. */
   readyMs: number
+  /** DevTools WebSocket URL of an inspected worker. */
+  inspectorUrl(name: string): Promise<string>
   dispose(): Promise<void>
 }
 
@@ -54,6 +58,7 @@ export async function startInstance(workers: readonly WorkerSpec[]): Promise<Ins
       log: new Log(LogLevel.NONE),
       logRequests: false,
       handleStructuredLogs: () => undefined,
+      ...(workers.some((spec) => spec.inspect) ? { inspectorPort: 0 } : {}),
       workers: workers.map((spec) => ({
         name: spec.name,
         ...(spec.imports
@@ -71,6 +76,7 @@ export async function startInstance(workers: readonly WorkerSpec[]): Promise<Ins
           ? { durableObjects: spec.wiring.durableObjects, ratelimits: spec.wiring.ratelimits }
           : {}),
         ...(spec.serve === false ? {} : { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] }),
+        ...(spec.inspect ? { unsafeInspectorProxy: true } : {}),
       })),
     })
   )
@@ -92,6 +98,7 @@ export async function startInstance(workers: readonly WorkerSpec[]): Promise<Ins
       pid,
       cpuMicros: () => cpuMicros(pid),
       readyMs,
+      inspectorUrl: async (name) => new URL(name, await mf.getInspectorURL()).href,
       dispose: () => {
         const done = mf.dispose()
         disposing = done.catch(() => undefined)
