@@ -58,6 +58,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       iamUserName: vars.IAM_USER_NAME,
       iamPassword: vars.IAM_PASSWORD,
       disEndpoint: dis.origin,
+      checkpointsUrl: new URL(`/v2/${vars.DIS_PROJECT_ID}/checkpoints`, dis.origin).href,
       iamEndpoint: iam.origin,
       subrequestLimit: numberOr(vars.WORKERS_SUBREQUEST_LIMIT, FREE_PLAN_SUBREQUESTS),
       replayRetentionMs:

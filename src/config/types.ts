@@ -30,6 +30,8 @@ export interface GatewayConfig {
   /** Origins without a trailing slash. */
   disEndpoint: string
   iamEndpoint: string
+  /** `{disEndpoint}/v2/{projectId}/checkpoints`, built once: every checkpoint call starts here. */
+  checkpointsUrl: string
   /**
    * Subrequests one invocation may make: the Workers platform limit of the account's plan
    * (Free 50, Paid 10 000). Bounds `partition_id=all` and retries so we answer a clear problem

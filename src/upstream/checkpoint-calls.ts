@@ -65,7 +65,6 @@ export async function commitCheckpoint(
   ref: CheckpointRef,
   state: { sequence_number: string; metadata: string }
 ): Promise<void> {
-  const url = new URL(`/v2/${ctx.config.projectId}/checkpoints`, ctx.config.disEndpoint)
   const body = JSON.stringify({
     stream_name: ref.stream_name,
     app_name: ref.app_name,
@@ -74,7 +73,7 @@ export async function commitCheckpoint(
     metadata: state.metadata,
     checkpoint_type: 'LAST_READ',
   })
-  await disCall(ctx, { method: 'POST', url, body })
+  await disCall(ctx, { method: 'POST', url: ctx.config.checkpointsUrl, body })
 }
 
 function unexpected(reason: string): AppError {

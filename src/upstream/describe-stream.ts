@@ -35,7 +35,7 @@ export async function listReadablePartitions(
     url.searchParams.set('limit_partitions', String(PAGE_SIZE))
     if (start) url.searchParams.set('start_partitionId', start)
     const page = parsePage(
-      (await disCall(ctx, { method: 'GET', url, maxBodyBytes: MAX_PAGE_BYTES })).body
+      (await disCall(ctx, { method: 'GET', url: url.href, maxBodyBytes: MAX_PAGE_BYTES })).body
     )
     for (const partition of page.partitions) {
       if (READABLE.has(partition.status)) readable.add(partition.id)

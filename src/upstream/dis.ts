@@ -15,15 +15,14 @@ export interface CheckpointRef {
 export const NOT_COMMITTED = 'DIS.4375'
 
 /** The checkpoint query every DIS checkpoint API takes (docs/upstream.md T5, T15). */
-export function checkpointUrl(ctx: UpstreamContext, ref: CheckpointRef): URL {
-  const url = new URL(`/v2/${ctx.config.projectId}/checkpoints`, ctx.config.disEndpoint)
-  url.search = new URLSearchParams({
+export function checkpointUrl(ctx: UpstreamContext, ref: CheckpointRef): string {
+  const query = new URLSearchParams({
     stream_name: ref.stream_name,
     app_name: ref.app_name,
     checkpoint_type: 'LAST_READ',
     partition_id: ref.partition_id,
-  }).toString()
-  return url
+  })
+  return `${ctx.config.checkpointsUrl}?${query}`
 }
 
 /**
@@ -40,7 +39,8 @@ export async function deleteCheckpoint(ctx: UpstreamContext, ref: CheckpointRef)
 
 export interface DisCall {
   method: 'GET' | 'POST' | 'DELETE'
-  url: URL
+  /** Built from the configured origin and project only (plus encoded parameters). */
+  url: string
   body?: string
   maxBodyBytes?: number
   /** DIS error codes that mean success for this call (the body is then empty). */
@@ -73,7 +73,7 @@ export async function disCall(ctx: UpstreamContext, call: DisCall): Promise<DisA
       const outcome = await attempt(
         deps.fetch,
         {
-          url: call.url.href,
+          url: call.url,
           method: call.method,
           headers: { 'X-Auth-Token': lease.token, 'Content-Type': 'application/json' },
           body: call.body,
