@@ -103,11 +103,11 @@ const full = {
   /** Rounds of every alternating case; medians and spreads are over these. */
   rounds: 3,
   /** Pure proxy: saturated (50 connections, upstream instant), the throughput ratio case. */
-  proxy: { connections: 50, warmupS: 1, durationS: 5 },
+  proxy: { connections: 50, warmupS: 1, durationS: 4 },
   /** Full reset, upstream instant: one connection, so latency is service time, not queueing. */
-  resetInstant: { connections: 1, warmupS: 1, durationS: 5 },
+  resetInstant: { connections: 1, warmupS: 1, durationS: 4 },
   /** Full reset and webhook vs bearer, 20 ms per upstream call: a light, realistic load. */
-  resetDelayed: { connections: 10, warmupS: 1, durationS: 5 },
+  resetDelayed: { connections: 10, warmupS: 1, durationS: 4 },
   upstreamDelayMs: 20,
   /** Measured seconds of each diagnostic turn (one round, not a verdict). */
   diagnosticS: 2,

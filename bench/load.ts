@@ -11,6 +11,11 @@ export interface LoadResult {
   p99Ms: number
   /** Every completed response, whatever its status. */
   responses: number
+  /**
+   * Requests sent: the responses plus those still in flight when the run stopped (at most one
+   * per connection), which the worker serves all the same.
+   */
+  sent: number
   /** Responses other than 2xx, plus connection errors and timeouts: a run with any is suspect. */
   failures: number
   /** Status codes of the responses that were not 2xx, with their counts (for the log). */
@@ -79,6 +84,7 @@ export function load(
           p50Ms: percentile(sorted, 50),
           p99Ms: percentile(sorted, 99),
           responses: result.requests.total,
+          sent: (result.requests as { sent?: number }).sent ?? result.requests.total,
           failures: result.non2xx + result.errors + result.timeouts,
           badStatuses,
         })

@@ -64,9 +64,11 @@ const results: BenchResults = {
 }
 try {
   say(`upstream on ${upstream.url}`)
+  const warmIam: NonNullable<BenchResults['warmIam']> = []
   if (only.has('proxy') || only.has('webhook')) {
     const gateway = await start(make.gateway({ ledger: 'off' }))
     const iamBefore = upstream.iamTotal()
+    let otherIam = 0
     if (only.has('proxy')) {
       say('pure proxy: raw → bare Hono → gateway (RESET_LEDGER=off), alternating, saturated')
       const raw = await start(make.raw())
@@ -74,15 +76,21 @@ try {
       results.pureProxy = await measurePureProxy({ raw, hono, gateway }, upstream, say)
       await raw.dispose()
       await hono.dispose()
+      const simulatedBefore = upstream.iamTotal()
       const simulated = await start(make.gatewaySimulatedLimiter({ ledger: 'off' }))
       results.simulatedLimiter = await measureSimulatedLimiter(gateway, simulated, upstream, say)
       await simulated.dispose()
+      otherIam = upstream.iamTotal() - simulatedBefore
+      warmIam.push({ gateway: 'simulated rate limiter (diagnostic)', iamCalls: otherIam })
     }
     if (only.has('webhook')) {
       say(`webhook route vs bearer route (RESET_LEDGER=off), upstream ${PLAN.upstreamDelayMs} ms`)
       results.webhook = await measureWebhook(gateway, upstream, say)
     }
-    results.warmIam = { gateways: 1, iamCalls: upstream.iamTotal() - iamBefore }
+    warmIam.unshift({
+      gateway: 'RESET_LEDGER=off (pure proxy, webhook)',
+      iamCalls: upstream.iamTotal() - iamBefore - otherIam,
+    })
     await gateway.dispose()
   }
   if (only.has('reset')) {
@@ -91,14 +99,14 @@ try {
     const gateway = await start(make.gateway({ ledger: 'on' }))
     const iamBefore = upstream.iamTotal()
     results.fullReset = await measureFullReset({ hono, gateway }, upstream, say)
-    const warm = results.warmIam ?? { gateways: 0, iamCalls: 0 }
-    results.warmIam = {
-      gateways: warm.gateways + 1,
-      iamCalls: warm.iamCalls + upstream.iamTotal() - iamBefore,
-    }
+    warmIam.push({
+      gateway: 'RESET_LEDGER=on (full reset)',
+      iamCalls: upstream.iamTotal() - iamBefore,
+    })
     await hono.dispose()
     await gateway.dispose()
   }
+  if (warmIam.length > 0) results.warmIam = warmIam
   if (only.has('iam')) results.iam = await measureIam(make, wiring, upstream, say)
   if (only.has('cold')) {
     say(`cold start: ${PLAN.coldStarts} fresh starts each of raw, bare Hono, gateway`)

@@ -15,8 +15,12 @@ import type { GatewayWiring } from './wiring.ts'
 
 export interface Targets {
   raw(): WorkerSpec
-  /** The bare Hono worker: one DELETE, or (snapshot) the same GET + DELETE as a full reset. */
-  hono(snapshot: boolean): WorkerSpec
+  /**
+   * The bare Hono worker: one DELETE, or (snapshot) the same GET + DELETE as a full reset;
+   * `sameBindings` gives it the gateway's Durable Object namespaces and rate limiter (bound to
+   * empty classes) for the cold-start comparison.
+   */
+  hono(snapshot: boolean, sameBindings?: boolean): WorkerSpec
   /** The gateway bundle behind the bench entry (in-memory rate limiter, gateway-entry.js). */
   gateway(vars: GatewayVars, name?: string, wiring?: GatewayWiring): WorkerSpec
   /** The gateway bundle alone, with Miniflare's simulated rate limiter: diagnostics only. */
@@ -30,10 +34,11 @@ export function targets(bundles: Bundles, wiring: GatewayWiring, upstreamUrl: st
       scriptPath: bundles.raw.path,
       bindings: baselineBindings(upstreamUrl),
     }),
-    hono: (snapshot) => ({
+    hono: (snapshot, sameBindings = false) => ({
       name: snapshot ? 'hono-get-delete' : 'hono',
       scriptPath: bundles.hono.path,
       bindings: baselineBindings(upstreamUrl, snapshot),
+      ...(sameBindings ? { wiring } : {}),
     }),
     gateway: (vars, name = 'gateway', own = wiring) => ({
       name,

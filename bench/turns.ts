@@ -21,10 +21,16 @@ export interface Variant {
   beforeTurn?: (turn: Turn) => Promise<void>
 }
 
+/**
+ * After a measured run, how long to let the requests still in flight finish before reading
+ * CPU time and upstream counters, so both cover exactly the requests sent.
+ */
+const SETTLE_MS = 250
+
 export interface TurnResult extends LoadResult {
   round: number
   variant: string
-  /** workerd CPU (user + system) over the measured part, per completed response. */
+  /** workerd CPU (user + system) over the measured part and its settling, per request sent. */
   cpuUsPerRequest: number
   /** Upstream calls during the measured part. */
   upstream: UpstreamCounts
@@ -67,12 +73,13 @@ export async function alternate(
         ...options,
         durationS: turn.durationS,
       })
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
       const cpu = variant.instance.cpuMicros() - cpuBefore
       const turnResult: TurnResult = {
         ...result,
         round,
         variant: variant.name,
-        cpuUsPerRequest: cpu / Math.max(1, result.responses),
+        cpuUsPerRequest: cpu / Math.max(1, result.sent),
         upstream: upstream.counts(),
       }
       results.push(turnResult)
@@ -116,12 +123,12 @@ export function compare(
   return paired(series(a), series(b), how === 'ratio' ? (x, y) => x / y : (x, y) => x - y)
 }
 
-/** Upstream calls per completed response over all of a variant's measured turns. */
+/** Upstream calls per request sent over all of a variant's measured turns. */
 export function callsPerResponse(results: readonly TurnResult[], variant: string) {
   const mine = results.filter((r) => r.variant === variant)
   const responses = Math.max(
     1,
-    mine.reduce((n, r) => n + r.responses, 0)
+    mine.reduce((n, r) => n + r.sent, 0)
   )
   const sum = (pick: (c: UpstreamCounts) => number) =>
     mine.reduce((n, r) => n + pick(r.upstream), 0)

@@ -7,7 +7,10 @@
  *   endpoints), the work of a cold isolate before it can serve anything — the verdict figure;
  * - first reset answer (the next request): for the gateway this includes the IAM token (through
  *   the token broker); the baselines use a fixed token.
- * The pure-proxy configuration on both sides, so the first reset does the same upstream work.
+ * The pure-proxy configuration on both sides, so the first reset does the same upstream work,
+ * and the same workerd configuration: the bare Hono worker gets the gateway's Durable Object
+ * namespaces and rate limiter too (bound to empty classes), so Miniflare and workerd set up the
+ * same services for both and the difference is the bundle and what it does on its first requests.
  */
 import { PLAN } from '../config.ts'
 import { once } from '../load.ts'
@@ -39,7 +42,7 @@ export async function measureColdStart(
   upstream.setLatency(0)
   const specs = {
     raw: targets.raw(),
-    hono: targets.hono(false),
+    hono: targets.hono(false, true),
     gateway: targets.gateway({ ledger: 'off' }),
   }
   const samples: ColdSample[] = []

@@ -6,6 +6,7 @@
  *   answered) and then the DELETE, like a full v2 reset minus its Durable Object calls.
  * The gateway's cost over this is the cost of its features.
  */
+import { DurableObject } from 'cloudflare:workers'
 import { Hono } from 'hono'
 
 type Bindings = { DIS_ENDPOINT: string; DIS_PROJECT_ID: string; BASELINE_SNAPSHOT: string }
@@ -37,3 +38,12 @@ app.delete('/v1/checkpoints', async (c) => {
 })
 
 export default app
+
+/**
+ * Empty stand-ins for the gateway's Durable Object classes (names as in wrangler.toml). Only the
+ * cold-start case binds them, so that both workers start with the same workerd configuration
+ * (three SQLite-backed namespaces and a rate limiter) and differ only by their bundle.
+ */
+export class ReplayGuard extends DurableObject {}
+export class TokenBroker extends DurableObject {}
+export class ResetLedger extends DurableObject {}
