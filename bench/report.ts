@@ -440,6 +440,31 @@ function allTurns(r: BenchResults) {
   ]
 }
 
+/**
+ * What the README's Performance section quotes: the targets and figures, and how they were
+ * measured, in a few lines (written to bench/.out/performance-snippet.md).
+ */
+export function renderReadmeSnippet(r: BenchResults): string {
+  const m = r.machine
+  const quick = r.quick ? '> QUICK run (short turns): a smoke test, not figures to quote.\n\n' : ''
+  return `${quick}\`npm run bench\` (about ${Math.ceil(r.elapsedS / 60)} minutes, offline; see [bench/RESULTS.md](bench/RESULTS.md))
+compares equal work in workerd (Miniflare, each worker in its own process): the gateway as a pure
+proxy (\`RESET_LEDGER=off\`) against a bare Hono worker and a raw \`fetch\` passthrough making the
+same DELETE; the full v2 reset against a bare Hono worker making the same GET + DELETE, with the
+upstream answering at once and after ${PLAN.upstreamDelayMs} ms per call; the webhook route against the bearer
+route; IAM calls; cold start; \`partition_id=all\`. Worker CPU is the workerd process's own CPU
+time (\`/proc\`) per request, Durable Objects included. Medians of ${PLAN.rounds} alternating rounds, spread
+in brackets; ${m.cores} cores (${m.cpu}) shared by the load generator, the upstream and workerd.
+
+${table(
+  ['Target', 'Measured', 'Result'],
+  targetRows(r).map((t) => [t.target, t.measured, t.result])
+)}
+
+${table(['Figure', 'Measured'], figureRows(r))}
+`
+}
+
 /** The part printed to the terminal. */
 export function renderSummary(r: BenchResults): string {
   const targets = targetRows(r)

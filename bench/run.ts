@@ -17,7 +17,7 @@ import { measurePureProxy, measureSimulatedLimiter } from './cases/pure-proxy.ts
 import { measureWebhook } from './cases/webhook.ts'
 import { OUT_DIR, PLAN, QUICK, RESULTS_PATH } from './config.ts'
 import { describeMachine } from './machine.ts'
-import { type BenchResults, renderResults, renderSummary } from './report.ts'
+import { type BenchResults, renderReadmeSnippet, renderResults, renderSummary } from './report.ts'
 import { type Instance, startWorker } from './runtime.ts'
 import { targets } from './targets.ts'
 import { startUpstream } from './upstream.ts'
@@ -124,5 +124,7 @@ try {
 }
 
 writeFileSync(resultsPath, renderResults(results))
+const snippetPath = join(OUT_DIR, 'performance-snippet.md')
+writeFileSync(snippetPath, renderReadmeSnippet(results))
 console.log(`\n${renderSummary(results)}`)
-say(`wrote ${resultsPath}`)
+say(`wrote ${resultsPath} and ${snippetPath} (for the README)`)
