@@ -25,6 +25,8 @@ export interface BenchResults {
   iam?: IamResult
   coldStart?: ColdStartResult
   allPartitions?: AllPartitionsRun[]
+  /** Cases that failed (the others still ran). */
+  errors: { case: string; message: string }[]
   elapsedS: number
 }
 
@@ -465,11 +467,17 @@ ${table(['Figure', 'Measured'], figureRows(r))}
 `
 }
 
+function errorsSection(r: BenchResults): string {
+  if (r.errors.length === 0) return ''
+  return `## Failed cases\n\n${r.errors.map((e) => `- ${e.case}: ${e.message}`).join('\n')}\n\n`
+}
+
 /** The part printed to the terminal. */
 export function renderSummary(r: BenchResults): string {
   const targets = targetRows(r)
   const misses = targets.filter((t) => t.result === 'MISS').length
   return [
+    ...r.errors.map((e) => `CASE FAILED: ${e.case}: ${e.message}`),
     table(
       ['Target', 'Measured: median (min–max over rounds)', 'Result'],
       targets.map((t) => [t.target, t.measured, t.result])
@@ -536,7 +544,7 @@ What it does:
   resolution: 10 ms per turn.
 - autocannon drives the load; latency percentiles come from every 2xx response's own timing.
 
-## Targets
+${errorsSection(r)}## Targets
 
 ${table(
   ['Target', 'Measured: median (min–max over rounds)', 'Result'],

@@ -61,65 +61,94 @@ const results: BenchResults = {
   machine: describeMachine(),
   bundles,
   elapsedS: 0,
+  errors: [],
 }
+/**
+ * Runs one case; a case that fails is reported (terminal and RESULTS.md) and the run goes on, so
+ * one broken case does not cost the figures of the others. Its workers are stopped either way.
+ */
+async function guarded(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body()
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+    say(`CASE FAILED: ${name}: ${message}`)
+    results.errors.push({ case: name, message: message.split('\n')[0] ?? message })
+  } finally {
+    await Promise.allSettled(running.splice(0).map((instance) => instance.dispose()))
+  }
+}
+
 try {
   say(`upstream on ${upstream.url}`)
   const warmIam: NonNullable<BenchResults['warmIam']> = []
   if (only.has('proxy') || only.has('webhook')) {
-    const gateway = await start(make.gateway({ ledger: 'off' }))
-    const iamBefore = upstream.iamTotal()
-    let otherIam = 0
-    if (only.has('proxy')) {
-      say('pure proxy: raw → bare Hono → gateway (RESET_LEDGER=off), alternating, saturated')
-      const raw = await start(make.raw())
-      const hono = await start(make.hono(false))
-      results.pureProxy = await measurePureProxy({ raw, hono, gateway }, upstream, say)
-      await raw.dispose()
-      await hono.dispose()
-      const simulatedBefore = upstream.iamTotal()
-      const simulated = await start(make.gatewaySimulatedLimiter({ ledger: 'off' }))
-      results.simulatedLimiter = await measureSimulatedLimiter(gateway, simulated, upstream, say)
-      await simulated.dispose()
-      otherIam = upstream.iamTotal() - simulatedBefore
-      warmIam.push({ gateway: 'simulated rate limiter (diagnostic)', iamCalls: otherIam })
-    }
-    if (only.has('webhook')) {
-      say(`webhook route vs bearer route (RESET_LEDGER=off), upstream ${PLAN.upstreamDelayMs} ms`)
-      results.webhook = await measureWebhook(gateway, upstream, say)
-    }
-    warmIam.unshift({
-      gateway: 'RESET_LEDGER=off (pure proxy, webhook)',
-      iamCalls: upstream.iamTotal() - iamBefore - otherIam,
+    await guarded('pure proxy and webhook', async () => {
+      const gateway = await start(make.gateway({ ledger: 'off' }))
+      const iamBefore = upstream.iamTotal()
+      let otherIam = 0
+      if (only.has('proxy')) {
+        say('pure proxy: raw → bare Hono → gateway (RESET_LEDGER=off), alternating, saturated')
+        const raw = await start(make.raw())
+        const hono = await start(make.hono(false))
+        results.pureProxy = await measurePureProxy({ raw, hono, gateway }, upstream, say)
+        await raw.dispose()
+        await hono.dispose()
+        const simulatedBefore = upstream.iamTotal()
+        const simulated = await start(make.gatewaySimulatedLimiter({ ledger: 'off' }))
+        results.simulatedLimiter = await measureSimulatedLimiter(gateway, simulated, upstream, say)
+        await simulated.dispose()
+        otherIam = upstream.iamTotal() - simulatedBefore
+        warmIam.push({ gateway: 'simulated rate limiter (diagnostic)', iamCalls: otherIam })
+      }
+      if (only.has('webhook')) {
+        say(`webhook route vs bearer route (RESET_LEDGER=off), upstream ${PLAN.upstreamDelayMs} ms`)
+        results.webhook = await measureWebhook(gateway, upstream, say)
+      }
+      warmIam.unshift({
+        gateway: 'RESET_LEDGER=off (pure proxy, webhook)',
+        iamCalls: upstream.iamTotal() - iamBefore - otherIam,
+      })
     })
-    await gateway.dispose()
   }
   if (only.has('reset')) {
-    say('full v2 reset (RESET_LEDGER=on) vs bare Hono GET + DELETE')
-    const hono = await start(make.hono(true))
-    const gateway = await start(make.gateway({ ledger: 'on' }))
-    const iamBefore = upstream.iamTotal()
-    results.fullReset = await measureFullReset({ hono, gateway }, upstream, say)
-    warmIam.push({
-      gateway: 'RESET_LEDGER=on (full reset)',
-      iamCalls: upstream.iamTotal() - iamBefore,
+    await guarded('full v2 reset', async () => {
+      say('full v2 reset (RESET_LEDGER=on) vs bare Hono GET + DELETE')
+      const hono = await start(make.hono(true))
+      const gateway = await start(make.gateway({ ledger: 'on' }))
+      const iamBefore = upstream.iamTotal()
+      results.fullReset = await measureFullReset({ hono, gateway }, upstream, say)
+      warmIam.push({
+        gateway: 'RESET_LEDGER=on (full reset)',
+        iamCalls: upstream.iamTotal() - iamBefore,
+      })
     })
-    await hono.dispose()
-    await gateway.dispose()
   }
   if (warmIam.length > 0) results.warmIam = warmIam
-  if (only.has('iam')) results.iam = await measureIam(make, wiring, upstream, say)
+  if (only.has('iam')) {
+    await guarded('IAM', async () => {
+      results.iam = await measureIam(make, wiring, upstream, say)
+    })
+  }
   if (only.has('cold')) {
-    say(`cold start: ${PLAN.coldStarts} fresh starts each of raw, bare Hono, gateway`)
-    results.coldStart = await measureColdStart(make, upstream, say)
+    await guarded('cold start', async () => {
+      say(`cold start: ${PLAN.coldStarts} fresh starts each of raw, bare Hono, gateway`)
+      results.coldStart = await measureColdStart(make, upstream, say)
+    })
   }
   if (only.has('all')) {
-    const modes =
-      results.fullReset?.available === false ? (['off'] as const) : (['off', 'on'] as const)
-    results.allPartitions = await measureAllPartitions(make, upstream, modes, say)
+    await guarded('partition_id=all', async () => {
+      const modes =
+        results.fullReset?.available === false ? (['off'] as const) : (['off', 'on'] as const)
+      results.allPartitions = await measureAllPartitions(make, upstream, modes, say)
+    })
   }
   results.elapsedS = (performance.now() - began) / 1000
 } finally {
   await Promise.allSettled(running.map((instance) => instance.dispose()))
+  // Settings back to neutral for whatever a failed case left behind.
+  upstream.setLatency(0)
+  upstream.setPartitions(1)
   await upstream.close()
 }
 
@@ -128,3 +157,7 @@ const snippetPath = join(OUT_DIR, 'performance-snippet.md')
 writeFileSync(snippetPath, renderReadmeSnippet(results))
 console.log(`\n${renderSummary(results)}`)
 say(`wrote ${resultsPath} and ${snippetPath} (for the README)`)
+if (results.errors.length > 0) {
+  say(`${results.errors.length} case(s) failed: ${results.errors.map((e) => e.case).join(', ')}`)
+  process.exitCode = 1
+}

@@ -91,6 +91,7 @@ export async function startInstance(workers: readonly WorkerSpec[]): Promise<Ins
     const fresh = [...workerdChildren()].filter((pid) => !before.has(pid))
     const pid = fresh.length === 1 ? fresh[0] : undefined
     const first = Object.values(origins)[0]
+    let stopped: Promise<void> | undefined
     if (!first) throw new Error('no served worker')
     return {
       origins,
@@ -99,10 +100,11 @@ export async function startInstance(workers: readonly WorkerSpec[]): Promise<Ins
       cpuMicros: () => cpuMicros(pid),
       readyMs,
       inspectorUrl: async (name) => new URL(name, await mf.getInspectorURL()).href,
+      // Idempotent: a case stops its workers early, the run's cleanup stops whatever is left.
       dispose: () => {
-        const done = mf.dispose()
-        disposing = done.catch(() => undefined)
-        return done
+        stopped ??= mf.dispose()
+        disposing = stopped.catch(() => undefined)
+        return stopped
       },
     }
   } catch (error) {
