@@ -449,7 +449,8 @@ function allTurns(r: BenchResults) {
 export function renderReadmeSnippet(r: BenchResults): string {
   const m = r.machine
   const quick = r.quick ? '> QUICK run (short turns): a smoke test, not figures to quote.\n\n' : ''
-  return `${quick}\`npm run bench\` (about ${Math.ceil(r.elapsedS / 60)} minutes, offline; see [bench/RESULTS.md](bench/RESULTS.md))
+  const minutes = Math.ceil(r.elapsedS / 60)
+  return `${quick}\`npm run bench\` (about ${minutes} minute${minutes === 1 ? '' : 's'}, offline; see [bench/RESULTS.md](bench/RESULTS.md))
 compares equal work in workerd (Miniflare, each worker in its own process): the gateway as a pure
 proxy (\`RESET_LEDGER=off\`) against a bare Hono worker and a raw \`fetch\` passthrough making the
 same DELETE; the full v2 reset against a bare Hono worker making the same GET + DELETE, with the
