@@ -72,5 +72,26 @@ export function newRequestLog(requestId: string, method: string): RequestLog {
 
 export function writeRequestLog(record: RequestLog): void {
   const level = record.status >= 500 ? 'error' : record.status >= 400 ? 'warn' : 'info'
-  console.log(JSON.stringify({ level, msg: 'request', ...record }))
+  // One serialisation of the record, prefixed: no merged copy of it per request.
+  console.log(`{"level":"${level}","msg":"request",${JSON.stringify(record).slice(1)}`)
+}
+
+/**
+ * A line about work that finishes after the answer was sent (e.g. recording a reset's outcome):
+ * the request's own line is already written by then. Same rules: ids and reasons, no secret.
+ */
+export function writeLateFailure(
+  requestId: string,
+  reason: string,
+  extra: { reset_id?: string } = {}
+): void {
+  console.log(
+    JSON.stringify({
+      level: 'error',
+      msg: 'after response',
+      request_id: requestId,
+      reason,
+      ...extra,
+    })
+  )
 }

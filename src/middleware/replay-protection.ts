@@ -1,6 +1,8 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors/app-error'
+import { writeLateFailure } from '../logging/request-log'
+import { backgroundFor } from '../routes/request-scope'
 import { STATE_CALL_TIMEOUT_MS } from '../state/bounded-call'
 import { durableReplayGuard } from '../state/replay-guard'
 import type { UpstreamDeps } from '../upstream/context'
@@ -44,11 +46,14 @@ export const replayProtection = (deps: UpstreamDeps) =>
     await next()
     if (c.res.status === 200 && !c.error) {
       const receipt = await c.res.clone().text()
-      // The reset is done either way; if the receipt cannot be stored, the lease lapses and a
-      // later retry of this delivery would reset again — logged so an operator can see it.
-      await guard.complete(replayKey, receipt).catch(() => {
-        log.reason = 'replay guard: receipt not stored'
-      })
+      // Stored after the answer: until it lands (a few ms), a duplicate sees the reservation
+      // and gets 409 + Retry-After: 1, then the receipt. If it cannot be stored, the lease
+      // lapses and a later retry of this delivery would reset again — logged.
+      backgroundFor(c)(
+        guard.complete(replayKey, receipt).catch(() => {
+          writeLateFailure(c.get('requestId'), 'replay guard: receipt not stored')
+        })
+      )
     } else {
       await guard.release(replayKey).catch(() => {
         log.reason ??= 'replay guard: reservation not released (lapses with its lease)'

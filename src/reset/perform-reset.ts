@@ -2,7 +2,7 @@ import type { ClientConfig } from '../config/types'
 import { AppError } from '../errors/app-error'
 import type { ProblemCode } from '../errors/codes'
 import { type LedgerEntry, type LedgerPartition, newResetId } from '../ledger/entry'
-import type { RequestLog } from '../logging/request-log'
+import { type RequestLog, writeLateFailure } from '../logging/request-log'
 import type { LedgerStore } from '../state/ledger'
 import type { UpstreamContext } from '../upstream/context'
 import { deleteCheckpoint } from '../upstream/dis'
@@ -46,6 +46,8 @@ export interface ResetInput {
   origin: { via: 'api'; deliveryId: null } | { via: 'webhook'; deliveryId: string }
   /** The reset ledger, or null with RESET_LEDGER=off (a pure DELETE proxy). */
   ledger: LedgerStore | null
+  /** Runs work that need not delay the answer (the runtime's `waitUntil`). */
+  background: (work: Promise<unknown>) => void
 }
 
 /**
@@ -83,10 +85,16 @@ export async function performReset(input: ResetInput): Promise<ResetReceipt> {
     log.reset_id = entry.reset_id
     const outcomes = await deleteEach(ctx, request, partitions)
     const recorded = entry.partitions.map((p, i) => withOutcome(p, outcomes[i]))
-    await ledger.complete(entry.reset_id, statusOf(outcomes), recorded).catch(() => {
-      // The DELETEs are done either way; the entry stays `in_progress` (undo refuses it).
-      log.reason = 'ledger: outcome not recorded'
-    })
+    // The outcome is recorded after the answer: the DELETEs are done either way, and the caller
+    // need not wait for a second ledger write. If it fails, the entry stays `in_progress` (undo
+    // refuses it) and a line says so.
+    input.background(
+      ledger.complete(entry.reset_id, statusOf(outcomes), recorded).catch(() => {
+        writeLateFailure(input.requestId, 'ledger: outcome not recorded', {
+          reset_id: entry.reset_id,
+        })
+      })
+    )
     throwOnFailure(request, partitions, outcomes, { reset_id: entry.reset_id })
     return { ...receipt, reset_id: entry.reset_id }
   } finally {

@@ -9,7 +9,7 @@ import type { UpstreamDeps } from '../upstream/context'
 import { CheckpointQuerySchema } from '../validation/checkpoint-request'
 import { ReadQuerySchema } from '../validation/ledger-request'
 import { validateQuery } from '../validation/validate'
-import { ledgerFor, upstreamFor } from './request-scope'
+import { backgroundFor, ledgerFor, upstreamFor } from './request-scope'
 
 /**
  * `/v1/checkpoints` for internal services (Bearer):
@@ -39,6 +39,7 @@ export function checkpointRoutes(deps: UpstreamDeps) {
           log: c.get('log'),
           origin: { via: 'api', deliveryId: null },
           ledger: ledgerFor(c, deps),
+          background: backgroundFor(c),
         })
         return c.json(receipt, 200)
       }

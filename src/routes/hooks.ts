@@ -6,7 +6,7 @@ import { webhookAuth } from '../middleware/webhook-auth'
 import { performReset } from '../reset/perform-reset'
 import type { UpstreamDeps } from '../upstream/context'
 import { decodeJsonBody, parseWebhookPayload } from '../webhooks/payload'
-import { ledgerFor, upstreamFor } from './request-scope'
+import { backgroundFor, ledgerFor, upstreamFor } from './request-scope'
 
 /**
  * `POST /v1/hooks/{client_id}` for webhook senders: signature (and body limits), the client's
@@ -38,6 +38,7 @@ export function hookRoutes(deps: UpstreamDeps, bodyTimeoutMs?: number) {
         log: c.get('log'),
         origin: { via: 'webhook', deliveryId: c.get('delivery').deliveryId },
         ledger: ledgerFor(c, deps),
+        background: backgroundFor(c),
       })
       return c.body(JSON.stringify(receipt), 200, { 'Content-Type': 'application/json' })
     }

@@ -55,3 +55,18 @@ export function requireLedger(c: Context<AppEnv>, deps: UpstreamDeps): LedgerSto
       'The reset ledger is off on this gateway (RESET_LEDGER=off): resets are not recorded and cannot be listed or undone',
   })
 }
+
+/**
+ * Work that must finish but need not delay the answer (recording an outcome): handed to the
+ * runtime with `waitUntil`, which keeps the invocation alive for it. Without an execution
+ * context (the app driven directly from Node) it simply runs on.
+ */
+export function backgroundFor(c: Context<AppEnv>): (work: Promise<unknown>) => void {
+  return (work) => {
+    try {
+      c.executionCtx.waitUntil(work)
+    } catch {
+      void work
+    }
+  }
+}

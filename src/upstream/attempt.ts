@@ -57,6 +57,12 @@ export async function attempt(
 
 async function readBounded(response: Response, maxBytes: number): Promise<string> {
   if (!response.body) return ''
+  // Declared small enough (DIS answers are tens of bytes): read it in one go. The runtime
+  // enforces Content-Length, so it cannot send more than it declared.
+  const declared = response.headers.get('content-length')
+  if (declared !== null && /^[0-9]{1,9}$/.test(declared) && Number(declared) <= maxBytes) {
+    return response.text()
+  }
   const reader = response.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0

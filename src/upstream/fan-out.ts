@@ -7,6 +7,7 @@ export async function mapWithLimit<T, R>(
   limit: number,
   task: (item: T) => Promise<R>
 ): Promise<R[]> {
+  if (items.length === 1) return [await task(items[0] as T)]
   const results = new Array<R>(items.length)
   let next = 0
   async function worker(): Promise<void> {
