@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error'
 import { STATE_CALL_TIMEOUT_MS } from '../state/bounded-call'
 import { durableLedger, type LedgerStore } from '../state/ledger'
 import { brokeredTokenSupply } from '../state/token-supply'
-import type { UpstreamContext, UpstreamDeps } from '../upstream/context'
+import type { TokenSupply, UpstreamContext, UpstreamDeps } from '../upstream/context'
 
 /**
  * The upstream view of one request: the isolate's configuration and token cache, the
@@ -15,6 +15,7 @@ export function upstreamFor(c: Context<AppEnv>, deps: UpstreamDeps): UpstreamCon
   const { config, tokens } = c.get('runtime')
   const startedAt = c.get('startedAt')
   const deadline = startedAt + deps.policy.deadlineMs
+  let supply: TokenSupply | undefined
   const ctx: UpstreamContext = {
     config,
     tokens,
@@ -23,13 +24,16 @@ export function upstreamFor(c: Context<AppEnv>, deps: UpstreamDeps): UpstreamCon
     deadline,
     stats: { attempts: 0, iamCalls: 0, token: 'none' },
     subrequests: { used: 0, limit: config.subrequestLimit },
-    supply: undefined as unknown as UpstreamContext['supply'],
+    // Built on first use: with a cached token (the common case) a request never needs it.
+    // At most half the time left goes to the broker, so a hung broker still leaves room for
+    // the isolate's own IAM fetch (the fallback) before the deadline.
+    get supply() {
+      supply ??= brokeredTokenSupply(ctx, c.env.TOKEN_BROKER, () =>
+        Math.min(STATE_CALL_TIMEOUT_MS, (deadline - deps.now()) / 2)
+      )
+      return supply
+    },
   }
-  // At most half the time left goes to the broker, so a hung broker still leaves room for the
-  // isolate's own IAM fetch (the fallback) before the deadline.
-  ctx.supply = brokeredTokenSupply(ctx, c.env.TOKEN_BROKER, () =>
-    Math.min(STATE_CALL_TIMEOUT_MS, (deadline - deps.now()) / 2)
-  )
   return ctx
 }
 

@@ -1,6 +1,7 @@
 import type { LedgerEntry, LedgerPartition, ResetStatus, UndoRecord } from '../ledger/entry'
 import { boundedCall } from './bounded-call'
 import type { ResetLedger, UndoLock } from './ledger-object'
+import { objectId } from './object-ids'
 
 /**
  * The reset ledger as the rest of the gateway sees it (README "Safety net"). Backed by one
@@ -33,7 +34,7 @@ const LEDGER_NAME = 'ledger'
 
 export function durableLedger(options: LedgerOptions): LedgerStore {
   const { namespace, now, retentionMs, timeoutMs } = options
-  const stub = () => namespace.get(namespace.idFromName(LEDGER_NAME))
+  const stub = () => namespace.get(objectId(namespace, LEDGER_NAME))
   const call = <T>(what: string, fn: () => Promise<T>) =>
     boundedCall(`ledger ${what}`, timeoutMs(), fn)
   return {

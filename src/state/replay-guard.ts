@@ -1,4 +1,5 @@
 import { boundedCall } from './bounded-call'
+import { objectId } from './object-ids'
 import type { ReplayGuard as ReplayGuardObject } from './replay-guard-object'
 
 /**
@@ -29,7 +30,7 @@ export interface ReplayGuardOptions {
 /** One object per client: deliveries of different clients never contend (sharded, not global). */
 export function durableReplayGuard(options: ReplayGuardOptions): ReplayGuard {
   const { namespace, clientId, now, retentionMs, timeoutMs } = options
-  const stub = () => namespace.get(namespace.idFromName(`client:${clientId}`))
+  const stub = () => namespace.get(objectId(namespace, `client:${clientId}`))
   return {
     reserve: (key, leaseMs) =>
       boundedCall(

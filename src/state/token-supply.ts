@@ -4,6 +4,7 @@ import { AppError } from '../errors/app-error'
 import type { TokenSupply, UpstreamContext } from '../upstream/context'
 import { fetchIamToken } from '../upstream/iam'
 import { boundedCall } from './bounded-call'
+import { objectId } from './object-ids'
 import type { TokenBroker } from './token-broker-object'
 
 const brokerNames = new WeakMap<GatewayConfig, string>()
@@ -41,7 +42,7 @@ export function brokeredTokenSupply(
 ): TokenSupply {
   const stub = async () => {
     if (!namespace) throw new Error('no token broker binding')
-    return namespace.get(namespace.idFromName(await brokerName(ctx.config)))
+    return namespace.get(objectId(namespace, await brokerName(ctx.config)))
   }
   const { config } = ctx
   const identity = {
