@@ -7,7 +7,7 @@ import { defaultDisEndpoint, defaultIamEndpoint, parseEndpoint } from './endpoin
 import { ClientsSchema, EnvSchema, type RawClient } from './schema'
 import type { CheckpointTarget, ClientConfig, GatewayConfig } from './types'
 
-/** Workers Free plan subrequest limit per invocation (README "Limits"); Paid is 10 000. */
+/** Workers Free plan subrequest limit per invocation (README "partition_id=all"); Paid is 10 000. */
 export const FREE_PLAN_SUBREQUESTS = 50
 const DEFAULT_REPLAY_RETENTION_HOURS = 96
 const DEFAULT_LEDGER_RETENTION_DAYS = 30

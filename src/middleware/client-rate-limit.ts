@@ -6,7 +6,7 @@ import { AppError } from '../errors/app-error'
 const PERIOD_SECONDS = 60
 
 /**
- * Per-client request rate (README "Rate limit"), after authentication and before anything is
+ * Per-client request rate (README "Per-client rate limit"), after authentication and before anything is
  * sent upstream: a runaway or compromised client must not make DIS throttle — or blacklist the
  * gateway's egress IP (DIS.4309) — for every other client (OWASP API4). Keyed by client id, on
  * the Workers Rate Limiting binding, which counts per location and is eventually consistent:

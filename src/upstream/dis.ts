@@ -54,7 +54,7 @@ export interface DisAnswer {
 }
 
 /**
- * One DIS call with the token dance (README "Behaviour"): use the cached token; if DIS rejects
+ * One DIS call with the token dance (README "How it behaves"): use the cached token; if DIS rejects
  * it, drop it, fetch a new one and retry — once. A token issued while this request was running
  * is already fresh: DIS rejecting it (or the one fetched after a rejection) means the gateway's
  * own identity is refused, so the token breaker trips and later requests fail fast instead of
