@@ -3,7 +3,7 @@ import type { AppEnv } from '../env'
 import { AppError } from '../errors/app-error'
 import { writeLateFailure } from '../logging/request-log'
 import { backgroundFor } from '../routes/request-scope'
-import { STATE_CALL_TIMEOUT_MS } from '../state/bounded-call'
+import { stateCallBudget } from '../state/bounded-call'
 import { durableReplayGuard } from '../state/replay-guard'
 import type { UpstreamDeps } from '../upstream/context'
 
@@ -29,7 +29,7 @@ export const replayProtection = (deps: UpstreamDeps) =>
       clientId: client.id,
       now: deps.now,
       retentionMs: c.get('runtime').config.replayRetentionMs,
-      timeoutMs: () => Math.min(STATE_CALL_TIMEOUT_MS, deadline - deps.now()),
+      timeoutMs: () => stateCallBudget(deadline, deps.now()),
     })
     const log = c.get('log')
     const reservation = await guard.reserve(replayKey, deadline - deps.now() + LEASE_MARGIN_MS)

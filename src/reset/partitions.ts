@@ -12,10 +12,10 @@ export const FAN_OUT = 5
  * Subrequests kept back from the plan's limit for everything that is not a first attempt of a
  * per-partition call: up to 2 IAM calls and DescribeStream pages (retries use what is left).
  */
-export const SUBREQUEST_RESERVE = 5
+const SUBREQUEST_RESERVE = 5
 
 /** The most partitions one call may touch when each costs `callsPerPartition` subrequests. */
-export function maxPartitionsPerCall(subrequestLimit: number, callsPerPartition: number): number {
+function maxPartitionsPerCall(subrequestLimit: number, callsPerPartition: number): number {
   return Math.floor((subrequestLimit - SUBREQUEST_RESERVE) / callsPerPartition)
 }
 

@@ -7,6 +7,7 @@ import type { LedgerStore } from '../state/ledger'
 import type { UpstreamContext } from '../upstream/context'
 import { deleteCheckpoint } from '../upstream/dis'
 import { mapWithLimit } from '../upstream/fan-out'
+import { ALL_PARTITIONS } from '../validation/partition-id'
 import { mostSerious, partialCode } from './outcomes'
 import { FAN_OUT, targetPartitions } from './partitions'
 import { authorize, recordUpstream } from './scope'
@@ -172,7 +173,7 @@ function throwOnFailure(
   const failures = outcomes.flatMap((o) => (o.result === 'failed' ? [o.error] : []))
   if (failures.length === 0) return
   const cause = mostSerious(failures)
-  if (outcomes.length === 1 && request.partition !== 'all' && cause) {
+  if (outcomes.length === 1 && request.partition !== ALL_PARTITIONS && cause) {
     throw new AppError(cause.code, {
       ...cause.options,
       extensions: { ...cause.options.extensions, ...extensions },

@@ -1,8 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
-import { apiKeyAuth } from '../middleware/api-key-auth'
-import { clientRateLimit } from '../middleware/client-rate-limit'
-import { noBody } from '../middleware/no-body'
+import { bearerRoute } from '../middleware/bearer-route'
 import { performReset } from '../reset/perform-reset'
 import { readCheckpoints } from '../reset/read'
 import type { UpstreamDeps } from '../upstream/context'
@@ -18,52 +16,38 @@ import { backgroundFor, ledgerFor, upstreamFor } from './request-scope'
  */
 export function checkpointRoutes(deps: UpstreamDeps) {
   return new Hono<AppEnv>()
-    .delete(
-      '/',
-      apiKeyAuth(),
-      clientRateLimit(),
-      noBody(),
-      validateQuery(CheckpointQuerySchema),
-      async (c) => {
-        const query = c.req.valid('query')
-        const receipt = await performReset({
-          client: c.get('client'),
-          request: {
-            stream_name: query.stream_name,
-            app_name: query.app_name,
-            partition: query.partition_id,
-            dry_run: query.dry_run === 'true',
-          },
-          upstream: upstreamFor(c, deps),
-          requestId: c.get('requestId'),
-          log: c.get('log'),
-          origin: { via: 'api', deliveryId: null },
-          ledger: ledgerFor(c, deps),
-          background: backgroundFor(c),
-        })
-        return c.json(receipt, 200)
-      }
-    )
-    .get(
-      '/',
-      apiKeyAuth(),
-      clientRateLimit(),
-      noBody(),
-      validateQuery(ReadQuerySchema),
-      async (c) => {
-        const query = c.req.valid('query')
-        const answer = await readCheckpoints({
-          client: c.get('client'),
-          target: {
-            stream_name: query.stream_name,
-            app_name: query.app_name,
-            partition: query.partition_id,
-          },
-          upstream: upstreamFor(c, deps),
-          requestId: c.get('requestId'),
-          log: c.get('log'),
-        })
-        return c.json(answer, 200)
-      }
-    )
+    .delete('/', ...bearerRoute(), validateQuery(CheckpointQuerySchema), async (c) => {
+      const query = c.req.valid('query')
+      const receipt = await performReset({
+        client: c.get('client'),
+        request: {
+          stream_name: query.stream_name,
+          app_name: query.app_name,
+          partition: query.partition_id,
+          dry_run: query.dry_run === 'true',
+        },
+        upstream: upstreamFor(c, deps),
+        requestId: c.get('requestId'),
+        log: c.get('log'),
+        origin: { via: 'api', deliveryId: null },
+        ledger: ledgerFor(c, deps),
+        background: backgroundFor(c),
+      })
+      return c.json(receipt, 200)
+    })
+    .get('/', ...bearerRoute(), validateQuery(ReadQuerySchema), async (c) => {
+      const query = c.req.valid('query')
+      const answer = await readCheckpoints({
+        client: c.get('client'),
+        target: {
+          stream_name: query.stream_name,
+          app_name: query.app_name,
+          partition: query.partition_id,
+        },
+        upstream: upstreamFor(c, deps),
+        requestId: c.get('requestId'),
+        log: c.get('log'),
+      })
+      return c.json(answer, 200)
+    })
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors/app-error'
-import { STATE_CALL_TIMEOUT_MS } from '../state/bounded-call'
+import { stateCallBudget } from '../state/bounded-call'
 import { durableLedger, type LedgerStore } from '../state/ledger'
 import { brokeredTokenSupply } from '../state/token-supply'
 import type { TokenSupply, UpstreamContext, UpstreamDeps } from '../upstream/context'
@@ -29,7 +29,7 @@ export function upstreamFor(c: Context<AppEnv>, deps: UpstreamDeps): UpstreamCon
     // the isolate's own IAM fetch (the fallback) before the deadline.
     get supply() {
       supply ??= brokeredTokenSupply(ctx, c.env.TOKEN_BROKER, () =>
-        Math.min(STATE_CALL_TIMEOUT_MS, (deadline - deps.now()) / 2)
+        stateCallBudget(deadline, deps.now(), 0.5)
       )
       return supply
     },
@@ -46,7 +46,7 @@ export function ledgerFor(c: Context<AppEnv>, deps: UpstreamDeps): LedgerStore |
     namespace: c.env.LEDGER,
     now: deps.now,
     retentionMs: config.ledgerRetentionMs,
-    timeoutMs: () => Math.min(STATE_CALL_TIMEOUT_MS, deadline - deps.now()),
+    timeoutMs: () => stateCallBudget(deadline, deps.now()),
   })
 }
 

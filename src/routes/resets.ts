@@ -3,9 +3,7 @@ import { isAllowed } from '../auth/allow'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors/app-error'
 import { publicEntry, RESET_ID } from '../ledger/entry'
-import { apiKeyAuth } from '../middleware/api-key-auth'
-import { clientRateLimit } from '../middleware/client-rate-limit'
-import { noBody } from '../middleware/no-body'
+import { bearerRoute } from '../middleware/bearer-route'
 import { performUndo } from '../reset/undo'
 import type { UpstreamDeps } from '../upstream/context'
 import {
@@ -25,7 +23,7 @@ import { requireLedger, upstreamFor } from './request-scope'
  * An unknown id and one the client may not see are the same 404 `reset_not_found`.
  */
 export function resetRoutes(deps: UpstreamDeps) {
-  const auth = [apiKeyAuth(), clientRateLimit(), noBody()] as const
+  const auth = bearerRoute()
   return new Hono<AppEnv>()
     .get('/', ...auth, validateQuery(ResetListQuerySchema), async (c) => {
       const query = c.req.valid('query')

@@ -4,6 +4,14 @@ import { AppError } from '../errors/app-error'
 export const STATE_CALL_TIMEOUT_MS = 2_000
 
 /**
+ * How long a shared-state call may take now: at most 2 s, never past the request's deadline;
+ * `share` < 1 keeps the rest of the remaining time for a fallback.
+ */
+export function stateCallBudget(deadline: number, now: number, share = 1): number {
+  return Math.min(STATE_CALL_TIMEOUT_MS, (deadline - now) * share)
+}
+
+/**
  * Awaits a call to the gateway's shared state for at most `timeoutMs`. A Durable Object call
  * cannot be cancelled, but the request must not wait past its deadline for one (a hung object
  * would otherwise hold a webhook sender past its own 10 s timeout): on timeout or error the
@@ -28,7 +36,7 @@ export async function boundedCall<T>(
   }
 }
 
-export function stateUnavailable(what: string, why: string): AppError {
+function stateUnavailable(what: string, why: string): AppError {
   return new AppError('state_unavailable', {
     detail: 'The gateway could not reach its shared state; nothing was sent upstream. Retry later.',
     headers: { 'Retry-After': '5' },

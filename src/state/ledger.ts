@@ -69,7 +69,7 @@ export function durableLedger(options: LedgerOptions): LedgerStore {
  * Cursors are opaque to callers (base64url of `v1:<seq>`): the format can change without
  * breaking them, and a cursor that does not decode is the caller's 400, never a 500.
  */
-export function encodeCursor(seq: number): string {
+function encodeCursor(seq: number): string {
   return btoa(`v1:${seq}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 

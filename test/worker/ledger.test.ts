@@ -388,9 +388,14 @@ describe('GET /v1/resets', () => {
     ).toContain(field)
   })
 
-  it('needs a bearer key', async () => {
+  it('needs a bearer key: the same 401 problem as the other bearer routes, no entry shown', async () => {
     const gw = await startGateway()
-    expect((await gw.request('/v1/resets')).status).toBe(401)
+    const response = await gw.request('/v1/resets')
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/)
+    const problem = await problemOf(response)
+    expect(problem.code).toBe('unauthenticated')
+    expect(problem).not.toHaveProperty('resets')
   })
 })
 

@@ -130,5 +130,7 @@ describe('GET /v1/checkpoints', () => {
     )
     expect(response.status).toBe(401)
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/)
+    expect((await problemOf(response)).code).toBe('unauthenticated')
+    expect(await gw.emulator.routes()).toEqual([])
   })
 })

@@ -315,18 +315,32 @@ describe('undo', () => {
     ).toContain(field)
   })
 
-  it('takes no body and no webhook credential', async () => {
+  it('takes no body and no webhook credential: nothing is restored by either', async () => {
     const gw = await startGateway()
-    const withBody = await gw.request('/v1/resets/rst_aaaaaaaaaaaaaaaaaaaaaaaaaa/undo', {
+    await gw.emulator.setCheckpoints([
+      { stream_name: 'big', app_name: 'analytics', partition_id: '9', sequence_number: '4' },
+    ])
+    const id = await resetId(gw, { stream_name: 'big', app_name: 'analytics', partition_id: '9' })
+    await gw.emulator.resetCalls()
+    const withBody = await gw.request(`/v1/resets/${id}/undo`, {
       method: 'POST',
-      body: '{}',
+      body: '{"force":true}',
       headers: { ...auth(), 'Content-Type': 'application/json' },
     })
     expect(withBody.status).toBe(400)
-    const unsigned = await gw.request('/v1/resets/rst_aaaaaaaaaaaaaaaaaaaaaaaaaa/undo', {
+    expect((await problemOf(withBody)).errors).toEqual([
+      { field: '(body)', message: 'a body is not accepted on this method' },
+    ])
+    const unsigned = await gw.request(`/v1/resets/${id}/undo`, {
       method: 'POST',
       headers: { 'webhook-id': 'x', 'webhook-timestamp': '1', 'webhook-signature': 'v1,x' },
     })
     expect(unsigned.status).toBe(401)
+    expect((await problemOf(unsigned)).code).toBe('unauthenticated')
+    expect(await gw.emulator.routes()).toEqual([])
+    expect(await checkpointsOf(gw, 'big', 'analytics')).toEqual({})
+    // The entry was undoable all along: a proper undo restores it.
+    expect((await undo(gw, id)).status).toBe(200)
+    expect(await checkpointsOf(gw, 'big', 'analytics')).toEqual({ 'shardId-0000000009': '4|' })
   })
 })
