@@ -1,4 +1,3 @@
-import { isAllowed } from '../auth/allow'
 import type { ClientConfig } from '../config/types'
 import { AppError } from '../errors/app-error'
 import type { LedgerEntry, UndoPartition, UndoRecord } from '../ledger/entry'
@@ -10,6 +9,7 @@ import { mapWithLimit } from '../upstream/fan-out'
 import { mostSerious, partialCode } from './outcomes'
 import { FAN_OUT } from './partitions'
 import { recordUpstream } from './scope'
+import { resetNotFound, visibleEntry } from './visible-entry'
 
 export interface UndoInput {
   client: ClientConfig
@@ -39,8 +39,8 @@ const LOCK_MARGIN_MS = 2_000
  */
 export async function performUndo(input: UndoInput): Promise<UndoRecord & { reset_id: string }> {
   const { ledger, upstream: ctx, log } = input
-  log.reset_id = input.resetId
-  const entry = await visibleEntry(input)
+  const entry = await visibleEntry(ledger, input.client, input.resetId)
+  log.reset_id = entry.reset_id
   log.stream = entry.stream_name
   log.app = entry.app_name
   if (entry.status === 'in_progress') {
@@ -52,7 +52,7 @@ export async function performUndo(input: UndoInput): Promise<UndoRecord & { rese
   if (entry.undo?.status === 'completed') throw alreadyUndone(entry, entry.undo)
 
   const lock = await ledger.lockUndo(entry.reset_id, ctx.deadline - ctx.deps.now() + LOCK_MARGIN_MS)
-  if (lock.state === 'absent') throw notFound()
+  if (lock.state === 'absent') throw resetNotFound()
   if (lock.state === 'busy') {
     throw new AppError('undo_conflict', {
       detail: 'Another undo of this reset is running; nothing was restored by this one',
@@ -74,13 +74,6 @@ export async function performUndo(input: UndoInput): Promise<UndoRecord & { rese
   }
   if (record.status !== 'completed') throw partialUndo(entry.reset_id, record, errors)
   return { ...record, reset_id: entry.reset_id }
-}
-
-async function visibleEntry(input: UndoInput): Promise<LedgerEntry> {
-  const entry = await input.ledger.get(input.resetId)
-  // Invisible and unknown look the same: existence is not revealed.
-  if (!entry || !isAllowed(input.client.allow, entry.stream_name, entry.app_name)) throw notFound()
-  return entry
 }
 
 type Plan = { partition_id: string; sequence_number: string | null; metadata: string }
@@ -173,11 +166,5 @@ function alreadyUndone(entry: LedgerEntry, undo: UndoRecord): AppError {
   return new AppError('already_undone', {
     detail: 'This reset was already undone',
     extensions: { reset_id: entry.reset_id, undo },
-  })
-}
-
-function notFound(): AppError {
-  return new AppError('reset_not_found', {
-    detail: 'No reset with this id is visible to this client',
   })
 }

@@ -1,10 +1,9 @@
 import { Hono } from 'hono'
-import { isAllowed } from '../auth/allow'
 import type { AppEnv } from '../env'
-import { AppError } from '../errors/app-error'
-import { publicEntry, RESET_ID } from '../ledger/entry'
+import { publicEntry } from '../ledger/entry'
 import { bearerRoute } from '../middleware/bearer-route'
 import { performUndo } from '../reset/undo'
+import { visibleEntry } from '../reset/visible-entry'
 import type { UpstreamDeps } from '../upstream/context'
 import {
   NoQuerySchema,
@@ -44,32 +43,21 @@ export function resetRoutes(deps: UpstreamDeps) {
       )
     })
     .get('/:reset_id', ...auth, validateQuery(NoQuerySchema), async (c) => {
-      const resetId = c.req.param('reset_id')
-      c.get('log').reset_id = RESET_ID.test(resetId) ? resetId : undefined
-      const entry = RESET_ID.test(resetId) ? await requireLedger(c, deps).get(resetId) : null
-      const client = c.get('client')
-      if (!entry || !isAllowed(client.allow, entry.stream_name, entry.app_name)) throw notFound()
+      const ledger = requireLedger(c, deps)
+      const entry = await visibleEntry(ledger, c.get('client'), c.req.param('reset_id'))
+      c.get('log').reset_id = entry.reset_id
       return c.json({ ...publicEntry(entry), request_id: c.get('requestId') }, 200)
     })
     .post('/:reset_id/undo', ...auth, validateQuery(UndoQuerySchema), async (c) => {
-      const resetId = c.req.param('reset_id')
-      const ledger = requireLedger(c, deps)
-      if (!RESET_ID.test(resetId)) throw notFound()
       const undo = await performUndo({
         client: c.get('client'),
-        resetId,
+        resetId: c.req.param('reset_id'),
         force: c.req.valid('query').force === 'true',
         upstream: upstreamFor(c, deps),
         requestId: c.get('requestId'),
         log: c.get('log'),
-        ledger,
+        ledger: requireLedger(c, deps),
       })
       return c.json({ ...undo, request_id: c.get('requestId') }, 200)
     })
-}
-
-function notFound(): AppError {
-  return new AppError('reset_not_found', {
-    detail: 'No reset with this id is visible to this client',
-  })
 }
