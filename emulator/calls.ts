@@ -8,6 +8,7 @@ const DIS_ROUTES: ReadonlySet<CallRoute> = new Set<RouteName>([
   'commit_checkpoint',
   'show_checkpoint',
   'describe_stream',
+  'list_streams',
 ])
 
 export interface Call {
@@ -24,6 +25,7 @@ function zeroCounts(): Record<CallRoute, number> {
     commit_checkpoint: 0,
     show_checkpoint: 0,
     describe_stream: 0,
+    list_streams: 0,
     other: 0,
   }
 }

@@ -71,3 +71,13 @@ export function streamUrl(
   const qs = new URLSearchParams(query).toString()
   return `${baseUrl}/v2/${projectId}/streams/${encodeURIComponent(stream)}${qs ? `?${qs}` : ''}`
 }
+
+/** `{base}/v2/{project}/streams?…` (ListStreams). */
+export function streamsUrl(
+  baseUrl: string,
+  query: Record<string, string> = {},
+  projectId: string = DEMO.projectId
+): string {
+  const qs = new URLSearchParams(query).toString()
+  return `${baseUrl}/v2/${projectId}/streams${qs ? `?${qs}` : ''}`
+}

@@ -64,3 +64,56 @@ export function describeStream(inst: Instance, r: DisRequest): Reply {
     },
   }
 }
+
+const LIST_DEFAULT_LIMIT = 10
+const LIST_MAX_LIMIT = 100
+
+/**
+ * ListStreams `GET /v2/{project_id}/streams` (docs/emulator.md § Emulated APIs): `limit` 1–100
+ * (default 10), `start_stream_name` exclusive, names in ascending order. A project without
+ * streams answers an empty list. Gateways call it as a request no caller chooses, to tell "this
+ * token is refused" from "this resource is refused".
+ */
+export function listStreams(inst: Instance, r: DisRequest): Reply {
+  const limitRaw = r.query.get('limit')
+  let limit = LIST_DEFAULT_LIMIT
+  if (limitRaw !== null) {
+    limit = /^\d+$/.test(limitRaw) ? Number(limitRaw) : Number.NaN
+    if (!(limit >= 1 && limit <= LIST_MAX_LIMIT)) {
+      return disError(inst, 'DIS.4200', [`limit must be in [1, ${LIST_MAX_LIMIT}]`])
+    }
+  }
+  const start = r.query.get('start_stream_name') ?? ''
+  const all =
+    r.projectId === inst.world.projectId
+      ? [...inst.world.streams.values()].sort((a, b) =>
+          a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+        )
+      : []
+  const rest = start === '' ? all : all.filter((s) => s.name > start)
+  const page = rest.slice(0, limit)
+  return {
+    status: 200,
+    body: {
+      total_number: all.length,
+      stream_names: page.map((s) => s.name),
+      has_more_streams: rest.length > page.length,
+      stream_info_list: page.map((s) => ({
+        stream_id: s.stream_id,
+        stream_name: s.name,
+        create_time: s.create_time,
+        last_modified_time: s.last_modified_time,
+        retention_period: s.retention_period,
+        status: s.status,
+        stream_type: s.stream_type,
+        data_type: s.data_type,
+        partition_count: s.partitions.length,
+        auto_scale_enabled: false,
+        auto_scale_min_partition_count: 0,
+        auto_scale_max_partition_count: 0,
+        tags: [],
+        sys_tags: [],
+      })),
+    },
+  }
+}

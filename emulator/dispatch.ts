@@ -4,7 +4,7 @@ import { checkDisToken } from './auth.ts'
 import { handleControl } from './control.ts'
 import { commitCheckpoint, deleteCheckpoint, showCheckpoint } from './dis-checkpoints.ts'
 import type { DisRequest } from './dis-common.ts'
-import { describeStream } from './dis-streams.ts'
+import { describeStream, listStreams } from './dis-streams.ts'
 import { apigwErrorBody, disErrorBody } from './errors.ts'
 import { applyFault, type FaultTarget, pickFault } from './faults.ts'
 import {
@@ -27,6 +27,7 @@ const DIS_HANDLERS = {
   commit_checkpoint: commitCheckpoint,
   show_checkpoint: showCheckpoint,
   describe_stream: describeStream,
+  list_streams: listStreams,
 }
 
 /** Where a fault rule's stream_name / partition_id filters look, per route. */
@@ -38,6 +39,7 @@ function faultTarget(
   if (routed.kind !== 'dis') return { route: routed.route }
   if (routed.route === 'describe_stream')
     return { route: routed.route, stream_name: routed.pathStream }
+  if (routed.route === 'list_streams') return { route: routed.route }
   if (routed.route === 'commit_checkpoint') {
     const parsed = parseJson(body)
     const o =

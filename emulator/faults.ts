@@ -129,6 +129,7 @@ const ROUTES = new Set([
   'commit_checkpoint',
   'show_checkpoint',
   'describe_stream',
+  'list_streams',
   'any',
 ])
 

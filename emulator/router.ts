@@ -29,7 +29,8 @@ export function classify(method: string, pathname: string): Routed {
     return method === 'POST' ? { kind: 'iam', route: 'iam_token' } : OTHER
   }
   const parts = pathname.split('/')
-  // ['', 'v2', '{project_id}', 'checkpoints'] or ['', 'v2', '{project_id}', 'streams', '{name}']
+  // ['', 'v2', '{project_id}', 'checkpoints'], ['', 'v2', '{project_id}', 'streams'] or
+  // ['', 'v2', '{project_id}', 'streams', '{name}']
   if (parts[0] !== '' || parts[1] !== 'v2' || !parts[2]) return OTHER
   const projectId = decode(parts[2])
   if (projectId === null) return OTHER
@@ -38,6 +39,9 @@ export function classify(method: string, pathname: string): Routed {
     if (method === 'POST') return { kind: 'dis', route: 'commit_checkpoint', projectId }
     if (method === 'GET') return { kind: 'dis', route: 'show_checkpoint', projectId }
     return OTHER
+  }
+  if (parts.length === 4 && parts[3] === 'streams') {
+    return method === 'GET' ? { kind: 'dis', route: 'list_streams', projectId } : OTHER
   }
   if (parts.length === 5 && parts[3] === 'streams' && parts[4] && method === 'GET') {
     const pathStream = decode(parts[4])

@@ -7,6 +7,7 @@ export type RouteName =
   | 'commit_checkpoint'
   | 'show_checkpoint'
   | 'describe_stream'
+  | 'list_streams'
 
 /** A received request is one of the known routes, or `other` (answered 404 APIGW.0101). */
 export type CallRoute = RouteName | 'other'

@@ -30,6 +30,7 @@ describe('calls', () => {
       commit_checkpoint: 0,
       show_checkpoint: 1,
       describe_stream: 1,
+      list_streams: 0,
       other: 1,
     })
     expect(report.requests.map((r) => r.route)).toEqual([
