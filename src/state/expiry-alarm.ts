@@ -1,19 +1,40 @@
 /**
- * One alarm per object, set to the earliest expiry that still matters, so expired rows are
- * swept in batches instead of costing a write per request (Durable Objects bill rows written).
+ * One alarm per object, batched, so expired rows are swept at a cost proportional to what they
+ * delete (README "Shared state": the Free plan caps rows read per day, and a sweep that scans
+ * the table once per expiring row runs it out at ordinary volume).
  *
- * - `ensure(at)` sets the alarm only when none is pending or `at` is earlier than the pending
- *   one. Callers pass long-lived expiries (a stored receipt, a ledger entry); short leases are
- *   passed only with `ifNone`, so a stream of requests does not move the alarm back and forth.
- * - The alarm handler deletes what expired and re-arms for the next earliest row.
- * Rows past their expiry are treated as absent by every read, so a late alarm is harmless.
+ * - Alarm times are rounded up to a batch boundary (`batchMs`: 15 min for the replay guard, 1 h
+ *   for the ledger), so rows expiring within one window share one alarm, and a sweep that ran at
+ *   a boundary can only arm the next boundary or later: at most one alarm per window.
+ * - `ensure(at)` sets the alarm only when none is pending or `at`'s boundary is earlier than the
+ *   pending one. Callers pass long-lived expiries (a stored receipt, a ledger entry); short
+ *   leases are passed only with `ifNone`, so a stream of requests does not move the alarm.
+ * - A sweep deletes at most `SWEEP_BATCH` expired rows, found through the `expires_at` index,
+ *   then finds the next expiry through the same index (one row) and re-arms: a second later if
+ *   expired rows remain, else at the boundary after the next expiry.
+ * Rows past their expiry are treated as absent by every read, so a late sweep is harmless.
  */
+
+/** Rows one sweep deletes at most; the rest are left for an alarm a second later. */
+export const SWEEP_BATCH = 500
+/** How soon a sweep that left expired rows behind runs again. */
+export const SWEEP_AGAIN_MS = 1_000
+
+/** A swept table: both names are constants of the caller, never input. */
+export interface SweptTable {
+  table: string
+  /** Its primary key column (the sweep deletes by key, found through the expiry index). */
+  key: string
+}
+
 export class ExpiryAlarm {
   #storage: DurableObjectStorage
+  #batchMs: number
   #at: number | null = null
 
-  constructor(storage: DurableObjectStorage) {
+  constructor(storage: DurableObjectStorage, batchMs: number) {
     this.#storage = storage
+    this.#batchMs = batchMs
   }
 
   async load(): Promise<void> {
@@ -21,23 +42,39 @@ export class ExpiryAlarm {
   }
 
   async ensure(at: number, options: { ifNone?: boolean } = {}): Promise<void> {
-    if (this.#at !== null && (options.ifNone || this.#at <= at)) return
-    this.#at = at
-    await this.#storage.setAlarm(at)
+    const slot = this.#slot(at)
+    if (this.#at !== null && (options.ifNone || this.#at <= slot)) return
+    this.#at = slot
+    await this.#storage.setAlarm(slot)
   }
 
   /**
-   * The alarm handler's work: delete the rows of `table` (a constant of the caller, never input)
-   * whose `expires_at` has passed, then arm for the next expiry, or leave no alarm.
+   * The alarm handler's work: delete up to `SWEEP_BATCH` rows of `swept` whose `expires_at` has
+   * passed, then arm for what is left, or leave no alarm.
    */
-  async sweep(sql: SqlStorage, table: string, now: number): Promise<void> {
-    sql.exec(`DELETE FROM ${table} WHERE expires_at <= ?`, now)
+  async sweep(sql: SqlStorage, swept: SweptTable, now: number): Promise<void> {
+    const { table, key } = swept
+    sql.exec(
+      `DELETE FROM ${table} WHERE ${key} IN
+         (SELECT ${key} FROM ${table} WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`,
+      now,
+      SWEEP_BATCH
+    )
     const next = sql
-      .exec<{ next: number | null }>(`SELECT MIN(expires_at) AS next FROM ${table}`)
-      .one().next
-    this.#at = next
-    if (next === null) await this.#storage.deleteAlarm()
-    else await this.#storage.setAlarm(next)
+      .exec<{ expires_at: number }>(`SELECT expires_at FROM ${table} ORDER BY expires_at LIMIT 1`)
+      .toArray()[0]?.expires_at
+    if (next === undefined) {
+      this.#at = null
+      await this.#storage.deleteAlarm()
+      return
+    }
+    this.#at = next <= now ? now + SWEEP_AGAIN_MS : this.#slot(next)
+    await this.#storage.setAlarm(this.#at)
+  }
+
+  /** The batch boundary at or after `at`. */
+  #slot(at: number): number {
+    return Math.ceil(at / this.#batchMs) * this.#batchMs
   }
 }
 
@@ -47,11 +84,12 @@ export class ExpiryAlarm {
  */
 export function openExpiringStore(
   ctx: DurableObjectState,
+  batchMs: number,
   schema: readonly string[]
 ): { sql: SqlStorage; alarm: ExpiryAlarm } {
   const sql = ctx.storage.sql
   for (const statement of schema) sql.exec(statement)
-  const alarm = new ExpiryAlarm(ctx.storage)
+  const alarm = new ExpiryAlarm(ctx.storage, batchMs)
   ctx.blockConcurrencyWhile(() => alarm.load())
   return { sql, alarm }
 }

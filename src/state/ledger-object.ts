@@ -2,6 +2,9 @@ import { DurableObject } from 'cloudflare:workers'
 import type { LedgerEntry, LedgerPartition, ResetStatus, UndoRecord } from '../ledger/entry'
 import { type ExpiryAlarm, openExpiringStore } from './expiry-alarm'
 
+/** At most one sweep of the ledger per hour (README "Shared state"). */
+const LEDGER_SWEEP_MS = 3_600_000
+
 export interface ListQuery {
   /** The caller's `allow` patterns (`stream/app`, `*`, `prefix*`): only those entries are seen. */
   allow: string[]
@@ -26,8 +29,9 @@ export type UndoLock =
  * Rows are the entry as JSON plus the columns listing needs: `seq` (the rowid: a new row gets
  * a higher one than every row left) orders newest first and is the cursor; `(stream_name,
  * app_name, seq)` serves the filtered listing. Rows past `expires_at` count as absent
- * everywhere; one alarm deletes them — a scan, rare enough not to pay an index on every write
- * (a reset writes 3 rows: the entry, its reset_id key, its listing key).
+ * everywhere; a batched alarm deletes them through the `expires_at` index (expiry-alarm.ts), so
+ * a sweep reads what it deletes, not the table (a reset writes 4 rows: the entry, its reset_id
+ * key, its listing key, its expiry key).
  */
 export class ResetLedger extends DurableObject<Env> {
   #sql: SqlStorage
@@ -35,7 +39,7 @@ export class ResetLedger extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    ;({ sql: this.#sql, alarm: this.#alarm } = openExpiringStore(ctx, [
+    ;({ sql: this.#sql, alarm: this.#alarm } = openExpiringStore(ctx, LEDGER_SWEEP_MS, [
       `CREATE TABLE IF NOT EXISTS resets (
         seq INTEGER PRIMARY KEY,
         reset_id TEXT NOT NULL UNIQUE,
@@ -46,6 +50,8 @@ export class ResetLedger extends DurableObject<Env> {
         entry TEXT NOT NULL
       )`,
       'CREATE INDEX IF NOT EXISTS resets_by_target ON resets (stream_name, app_name, seq)',
+      // Sweeps find expired rows and the next expiry through this index (expiry-alarm.ts).
+      'CREATE INDEX IF NOT EXISTS resets_by_expiry ON resets (expires_at)',
     ]))
   }
 
@@ -145,7 +151,7 @@ export class ResetLedger extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await this.#alarm.sweep(this.#sql, 'resets', Date.now())
+    await this.#alarm.sweep(this.#sql, { table: 'resets', key: 'seq' }, Date.now())
   }
 
   #update(resetId: string, change: (entry: LedgerEntry) => LedgerEntry, alsoSet?: string): void {

@@ -2,6 +2,9 @@ import { DurableObject } from 'cloudflare:workers'
 import { type ExpiryAlarm, openExpiringStore } from './expiry-alarm'
 import type { Reservation } from './replay-guard'
 
+/** At most one sweep per guard object per 15 minutes (README "Shared state"). */
+const GUARD_SWEEP_MS = 15 * 60_000
+
 /**
  * Durable Object behind the webhook replay guard: one per client (README "Shared state").
  *
@@ -12,7 +15,7 @@ import type { Reservation } from './replay-guard'
  *
  * Rows: `pending` (a lease just over the request deadline, so a crashed request cannot block the
  * sender's retries for long) or `done` with the receipt, kept for REPLAY_RETENTION_HOURS. Rows
- * past `expires_at` count as absent; one alarm sweeps them.
+ * past `expires_at` count as absent; a batched alarm sweeps them (expiry-alarm.ts).
  */
 export class ReplayGuard extends DurableObject<Env> {
   #sql: SqlStorage
@@ -20,13 +23,15 @@ export class ReplayGuard extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    ;({ sql: this.#sql, alarm: this.#alarm } = openExpiringStore(ctx, [
+    ;({ sql: this.#sql, alarm: this.#alarm } = openExpiringStore(ctx, GUARD_SWEEP_MS, [
       `CREATE TABLE IF NOT EXISTS deliveries (
         key TEXT PRIMARY KEY,
         state TEXT NOT NULL,
         expires_at INTEGER NOT NULL,
         receipt TEXT
       ) WITHOUT ROWID`,
+      // Sweeps find expired rows and the next expiry through this index (expiry-alarm.ts).
+      'CREATE INDEX IF NOT EXISTS deliveries_by_expiry ON deliveries (expires_at)',
     ]))
   }
 
@@ -77,6 +82,6 @@ export class ReplayGuard extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await this.#alarm.sweep(this.#sql, 'deliveries', Date.now())
+    await this.#alarm.sweep(this.#sql, { table: 'deliveries', key: 'key' }, Date.now())
   }
 }
