@@ -1,5 +1,5 @@
 import type { RequestIdVariables } from 'hono/request-id'
-import type { ClientConfig } from './config/types'
+import type { CheckpointTarget, ClientConfig } from './config/types'
 import type { RequestLog } from './logging/request-log'
 import type { Runtime } from './runtime'
 import type { VerifiedDelivery } from './webhooks/verify'
@@ -18,5 +18,7 @@ export type AppEnv = {
     client: ClientConfig
     /** Webhook route: the verified delivery and its raw body. */
     delivery: VerifiedDelivery & { body: Uint8Array }
+    /** Webhook route: the reset the delivery asks for, validated and in scope. */
+    hookTarget: CheckpointTarget & { dry_run: boolean }
   }
 }
