@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 import { AppError } from '../errors/app-error'
+import type { UpstreamDeps } from '../upstream/context'
 import { readBody } from '../webhooks/read-body'
 import { verifyDelivery } from '../webhooks/verify'
 
@@ -15,12 +16,18 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i
  * bearer routes. Order matters:
  * 1. no query string (the request is the body) → 400;
  * 2. JSON media type → 415;
- * 3. the raw body, bounded in size (413) and time (408);
+ * 3. the raw body, bounded in size (413) and time (408): it must arrive within the body limit
+ *    AND early enough that the work after it can still start before the request's deadline
+ *    (README "How it behaves"). A body that finishes later is a 408 — nothing was
+ *    sent, the sender's retry is processed normally — rather than a 504 `upstream_timeout`
+ *    for upstream calls that never had time to be made. The deadline is not moved to when the
+ *    body completed: senders give up after ~10 s in all (GitHub), and a reset they no longer
+ *    wait for would be answered to nobody;
  * 4. the signature over those raw bytes, before any parsing (re-serialised JSON would not
  *    verify) → 401, identical for unknown clients and costing the same work.
  * Sets `client` and `delivery` (with the raw body) for the stages after it.
  */
-export const webhookAuth = (now: () => number, bodyTimeoutMs = WEBHOOK_BODY_TIMEOUT_MS) =>
+export const webhookAuth = (deps: UpstreamDeps, bodyTimeoutMs = WEBHOOK_BODY_TIMEOUT_MS) =>
   createMiddleware<AppEnv>(async function webhookAuth(c, next) {
     if (new URL(c.req.url).search !== '') {
       throw new AppError('invalid_request', {
@@ -34,16 +41,21 @@ export const webhookAuth = (now: () => number, bodyTimeoutMs = WEBHOOK_BODY_TIME
         detail: 'The webhook body must be application/json',
       })
     }
+    // The retry layer starts no attempt with less than `minAttemptMs` left; a body finishing
+    // later leaves nothing useful to do, so reading stops there.
+    const { deadlineMs, minAttemptMs } = deps.policy
+    const usableUntil = c.get('startedAt') + deadlineMs - minAttemptMs
     const body = await readBody(c.req.raw, {
       maxBytes: MAX_WEBHOOK_BODY,
-      timeoutMs: bodyTimeoutMs,
+      timeoutMs: Math.min(bodyTimeoutMs, usableUntil - deps.now()),
+      timeoutDetail: `The request body did not arrive completely in time: it must arrive within ${bodyTimeoutMs / 1000} s, and early enough for the reset to fit in the request's ${deadlineMs / 1000} s deadline`,
     })
     const delivery = await verifyDelivery(
       c.get('runtime').config.clientsById,
       c.req.param('client_id') ?? '',
       c.req.raw.headers,
       body,
-      now()
+      deps.now()
     )
     c.set('client', delivery.client)
     c.set('delivery', { ...delivery, body })

@@ -17,7 +17,7 @@ import { backgroundFor, ledgerFor, upstreamFor } from './request-scope'
 export function hookRoutes(deps: UpstreamDeps, bodyTimeoutMs?: number) {
   return new Hono<AppEnv>().post(
     '/:client_id',
-    webhookAuth(deps.now, bodyTimeoutMs),
+    webhookAuth(deps, bodyTimeoutMs),
     clientRateLimit(),
     webhookTarget(),
     replayProtection(deps),

@@ -4,6 +4,8 @@ export interface BodyLimits {
   maxBytes: number
   /** The whole body must have arrived within this long. */
   timeoutMs: number
+  /** What the 408 says when the time runs out (default: "… within {timeoutMs} s"). */
+  timeoutDetail?: string
 }
 
 /**
@@ -20,10 +22,13 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
   if (!request.body) return new Uint8Array(0)
   const reader = request.body.getReader()
   let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    reader.cancel().catch(() => undefined)
-  }, limits.timeoutMs)
+  const timer = setTimeout(
+    () => {
+      timedOut = true
+      reader.cancel().catch(() => undefined)
+    },
+    Math.max(0, limits.timeoutMs)
+  )
   const chunks: Uint8Array[] = []
   let size = 0
   try {
@@ -39,12 +44,12 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
     }
   } catch (error) {
     if (error instanceof AppError) throw error
-    if (timedOut) throw timeout(limits.timeoutMs)
+    if (timedOut) throw timeout(limits)
     throw new AppError('invalid_request', { detail: 'The request body could not be read' })
   } finally {
     clearTimeout(timer)
   }
-  if (timedOut) throw timeout(limits.timeoutMs)
+  if (timedOut) throw timeout(limits)
   const body = new Uint8Array(size)
   let offset = 0
   for (const chunk of chunks) {
@@ -58,8 +63,10 @@ function tooLarge(maxBytes: number): AppError {
   return new AppError('payload_too_large', { detail: `The body must be at most ${maxBytes} bytes` })
 }
 
-function timeout(timeoutMs: number): AppError {
+function timeout(limits: BodyLimits): AppError {
   return new AppError('request_timeout', {
-    detail: `The request body did not arrive completely within ${timeoutMs / 1000} s`,
+    detail:
+      limits.timeoutDetail ??
+      `The request body did not arrive completely within ${limits.timeoutMs / 1000} s`,
   })
 }
