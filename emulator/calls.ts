@@ -9,6 +9,8 @@ const DIS_ROUTES: ReadonlySet<CallRoute> = new Set<RouteName>([
   'show_checkpoint',
   'describe_stream',
   'list_streams',
+  'get_cursor',
+  'get_records',
 ])
 
 export interface Call {
@@ -26,6 +28,8 @@ function zeroCounts(): Record<CallRoute, number> {
     show_checkpoint: 0,
     describe_stream: 0,
     list_streams: 0,
+    get_cursor: 0,
+    get_records: 0,
     other: 0,
   }
 }

@@ -4,10 +4,14 @@ import type {
   CallsReport,
   CheckpointInput,
   CheckpointRecord,
+  ClockReport,
   EmulatorSettings,
   FaultRule,
   PartitionRangeRecord,
   PartitionRangeUpdate,
+  ProducerUpdate,
+  RecordsAppend,
+  RecordsTrim,
   Seed,
 } from './types.ts'
 
@@ -17,11 +21,16 @@ export type {
   CallsReport,
   CheckpointInput,
   CheckpointRecord,
+  ClockReport,
   EmulatorSettings,
   FaultRule,
   PartitionRangeRecord,
   PartitionRangeUpdate,
+  ProducerUpdate,
+  RecordsAppend,
+  RecordsTrim,
   Seed,
+  SequenceInput,
   ShowMissingCheckpoint,
 } from './types.ts'
 
@@ -45,6 +54,18 @@ export interface EmulatorClient {
   setCheckpoints(checkpoints: CheckpointInput[]): Promise<void>
   /** Moves a partition's (or, without partition_id, every partition's) sequence_number_range. */
   setPartitionRange(update: PartitionRangeUpdate): Promise<PartitionRangeRecord[]>
+  /** Appends records (chosen write times, or a count spaced evenly); answers the new ranges. */
+  appendRecords(append: RecordsAppend): Promise<PartitionRangeRecord[]>
+  /** Starts (interval_ms) or stops (null) a producer writing records as time passes. */
+  setProducer(update: ProducerUpdate): Promise<PartitionRangeRecord[]>
+  /** Ages out every record below `earliest` (moves A). */
+  trimRecords(trim: RecordsTrim): Promise<PartitionRangeRecord[]>
+  /** The emulated clock. */
+  clock(): Promise<ClockReport>
+  /** Sets the clock's offset from real time (ms). */
+  setClockOffset(offset_ms: number): Promise<ClockReport>
+  /** Moves the clock forward: records age out, cursors expire, producers write. */
+  advanceClock(ms: number): Promise<ClockReport>
   /** Starts an independent instance; returns a client for it. */
   spawn(seed?: Seed): Promise<EmulatorClient>
   /** Closes a spawned instance. */
@@ -83,6 +104,17 @@ export function emulatorClient(url: string): EmulatorClient {
     setPartitionRange: async (update) =>
       (await call<{ partitions: PartitionRangeRecord[] }>('POST', '/partitions/range', update))
         .partitions,
+    appendRecords: async (append) =>
+      (await call<{ partitions: PartitionRangeRecord[] }>('POST', '/records', append)).partitions,
+    setProducer: async (update) =>
+      (await call<{ partitions: PartitionRangeRecord[] }>('POST', '/records/producer', update))
+        .partitions,
+    trimRecords: async (trim) =>
+      (await call<{ partitions: PartitionRangeRecord[] }>('POST', '/records/trim', trim))
+        .partitions,
+    clock: () => call<ClockReport>('GET', '/clock'),
+    setClockOffset: (offset_ms) => call<ClockReport>('POST', '/clock', { offset_ms }),
+    advanceClock: (ms) => call<ClockReport>('POST', '/clock', { advance_ms: ms }),
     spawn: async (seed) => {
       const { url: child } = await call<{ url: string }>('POST', '/spawn', seed ? { seed } : {})
       return emulatorClient(child)

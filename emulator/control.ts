@@ -4,11 +4,12 @@
 import { validateFaultRule } from './faults.ts'
 import { parseJson, type Reply } from './http-util.ts'
 import { type Instance, resetInstance } from './instance.ts'
+import { appendRecords, clockReport, setClock, setProducer, trimRecords } from './record-edits.ts'
 import { defaultSeed } from './seed.ts'
 import { validateSettingsPatch } from './settings.ts'
 import { listCheckpoints, validateSeed } from './state.ts'
 import type { FaultRule, Seed } from './types.ts'
-import { setCheckpoints, setPartitionRange } from './world-edits.ts'
+import { type Edit, setCheckpoints, setPartitionRange } from './world-edits.ts'
 
 export interface ControlResult {
   reply: Reply
@@ -35,6 +36,18 @@ function ruleErrors(rules: unknown[]): string[] {
 const activate = (rule: FaultRule) => ({ rule, matched: 0, applied: 0 })
 
 type Handler = (inst: Instance, body: unknown) => ControlResult | Promise<ControlResult>
+
+/** A records edit answers `{partitions:[{partition_id, sequence_number_range}]}` or a 400. */
+function rangeEdit(
+  edit: (world: Instance['world'], body: unknown) => Edit<unknown>,
+  error: string
+): Handler {
+  return (inst, body) => {
+    const result = edit(inst.world, body)
+    if (!result.ok) return bad(error, result.errors)
+    return { reply: { status: 200, body: { partitions: result.value } } }
+  }
+}
 
 const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/reset': {
@@ -95,11 +108,16 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
       return { reply: { status: 200, body: { ok: true, set: edit.value } } }
     },
   },
-  '/partitions/range': {
+  '/partitions/range': { POST: rangeEdit(setPartitionRange, 'invalid range update') },
+  '/records': { POST: rangeEdit(appendRecords, 'invalid append') },
+  '/records/producer': { POST: rangeEdit(setProducer, 'invalid producer') },
+  '/records/trim': { POST: rangeEdit(trimRecords, 'invalid trim') },
+  '/clock': {
+    GET: (inst) => ({ reply: { status: 200, body: clockReport(inst.world) } }),
     POST: (inst, body) => {
-      const edit = setPartitionRange(inst.world, body)
-      if (!edit.ok) return bad('invalid range update', edit.errors)
-      return { reply: { status: 200, body: { partitions: edit.value } } }
+      const edit = setClock(inst.world, body)
+      if (!edit.ok) return bad('invalid clock', edit.errors)
+      return { reply: { status: 200, body: edit.value } }
     },
   },
   '/spawn': {

@@ -15,7 +15,7 @@ import {
 } from './dis-common.ts'
 import { parseJson, type Reply } from './http-util.ts'
 import type { Instance } from './instance.ts'
-import { checkpointKey, type Partition, type Stream } from './state.ts'
+import { checkpointKey, type Partition, partitionRange, type Stream } from './state.ts'
 import type { ShowMissingCheckpoint } from './types.ts'
 
 const NO_CONTENT: Reply = { status: 204 }
@@ -115,6 +115,20 @@ function field(body: Record<string, unknown>, key: string): string | undefined |
   return null
 }
 
+/** `Sequence_number out of range. [n][ should be within ][A][ ][B]` (§ GetCursor's text). */
+export function outOfRangeError(inst: Instance, n: string, low: bigint, high: bigint): Reply {
+  return disError(inst, 'DIS.4224', [n, ' should be within ', String(low), ' ', String(high)])
+}
+
+function checkCommitRange(inst: Instance, stream: Stream, p: Partition, seq: string): Reply | null {
+  const mode = inst.settings.commit_range
+  if (mode === 'off') return null
+  const { earliest, next } = partitionRange(inst.world, stream, p)
+  const [low, high] = mode === 'at' ? [earliest, next] : [earliest - 1n, next - 1n]
+  const n = BigInt(seq)
+  return n < low || n > high ? outOfRangeError(inst, seq, low, high) : null
+}
+
 /** POST /v2/{project_id}/checkpoints → 201, empty body (§ CommitCheckpoint, T15). */
 export function commitCheckpoint(inst: Instance, r: DisRequest): Reply {
   if (r.body.trim() === '') return disError(inst, 'DIS.4202')
@@ -141,10 +155,10 @@ export function commitCheckpoint(inst: Instance, r: DisRequest): Reply {
   const metadata = values.metadata ?? ''
   if (metadata.length > 1000) return disError(inst, 'DIS.4200', ['metadata is longer than 1000'])
   // § CommitCheckpoint: sequence_number must be within the partition's valid range, else DIS.4224
-  const { seq_low, seq_high } = t.partition
-  if (BigInt(seq) < BigInt(seq_low) || BigInt(seq) > BigInt(seq_high)) {
-    return disError(inst, 'DIS.4224', [seq])
-  }
+  // with the bounds. Which range applies is open (setting commit_range): 'at' = [A, B], what a
+  // consumer resuming AT its commit needs (Huawei's adapter commits last consumed + 1, up to B).
+  const outOfRange = checkCommitRange(inst, t.stream, t.partition, seq)
+  if (outOfRange) return outOfRange
   inst.world.checkpoints.set(checkpointKey(t.stream.name, t.app, t.partition.number), {
     sequence_number: seq,
     metadata,

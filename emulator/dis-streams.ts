@@ -10,6 +10,7 @@ import {
 import type { Reply } from './http-util.ts'
 import type { Instance } from './instance.ts'
 import { canonicalPartitionId } from './partition-id.ts'
+import { partitionRange, rangeText } from './state.ts'
 
 const DEFAULT_LIMIT = 100
 const MAX_LIMIT = 1000
@@ -58,7 +59,10 @@ export function describeStream(inst: Instance, r: DisRequest): Reply {
         status: p.status,
         partition_id: canonicalPartitionId(p.number),
         hash_range: p.hash_range,
-        sequence_number_range: `[${p.seq_low} : ${p.seq_high}]`,
+        // "[A : B]" from the records now; null for EXPIRED (docs/upstream.md § DescribeStream:
+        // Huawei's adapter reads a null range as expired).
+        sequence_number_range:
+          p.status === 'EXPIRED' ? null : rangeText(partitionRange(inst.world, stream, p)),
       })),
       has_more_partitions: from + page.length < all.length,
     },

@@ -4,6 +4,7 @@ import { checkDisToken } from './auth.ts'
 import { handleControl } from './control.ts'
 import { commitCheckpoint, deleteCheckpoint, showCheckpoint } from './dis-checkpoints.ts'
 import type { DisRequest } from './dis-common.ts'
+import { cursorTarget, getCursor, getRecords } from './dis-records.ts'
 import { describeStream, listStreams } from './dis-streams.ts'
 import { apigwErrorBody, disErrorBody } from './errors.ts'
 import { applyFault, type FaultTarget, pickFault } from './faults.ts'
@@ -28,6 +29,8 @@ const DIS_HANDLERS = {
   show_checkpoint: showCheckpoint,
   describe_stream: describeStream,
   list_streams: listStreams,
+  get_cursor: getCursor,
+  get_records: getRecords,
 }
 
 /** Where a fault rule's stream_name / partition_id filters look, per route. */
@@ -40,6 +43,17 @@ function faultTarget(
   if (routed.route === 'describe_stream')
     return { route: routed.route, stream_name: routed.pathStream }
   if (routed.route === 'list_streams') return { route: routed.route }
+  if (routed.route === 'get_cursor') {
+    return {
+      route: routed.route,
+      stream_name: query.get('stream-name') ?? undefined,
+      partition_id: query.get('partition-id') ?? undefined,
+    }
+  }
+  if (routed.route === 'get_records') {
+    const target = cursorTarget(query.get('partition-cursor'))
+    return { route: routed.route, stream_name: target?.stream, partition_id: target?.partition }
+  }
   if (routed.route === 'commit_checkpoint') {
     const parsed = parseJson(body)
     const o =

@@ -18,8 +18,12 @@ const DIS_MESSAGES: Record<string, string> = {
   'DIS.4201': 'Invalid partition_id.',
   'DIS.4202': 'Empty request.',
   'DIS.4205': 'Stream is not running.',
+  'DIS.4215': 'Invalid cursor type.',
   'DIS.4216': 'Invalid sequence_number.',
+  'DIS.4217': 'Invalid partition cursor.',
   'DIS.4224': 'Sequence_number out of range.',
+  'DIS.4225': 'Expired partition cursor.',
+  'DIS.4226': 'Partition iterator error.',
   'DIS.4300': 'Request error.',
   // JDIS-observed text; the doc table says "The stream does not exist." (see DOC_MESSAGES)
   'DIS.4301': 'Stream does not exist.',

@@ -130,6 +130,8 @@ const ROUTES = new Set([
   'show_checkpoint',
   'describe_stream',
   'list_streams',
+  'get_cursor',
+  'get_records',
   'any',
 ])
 

@@ -40,6 +40,12 @@ export function classify(method: string, pathname: string): Routed {
     if (method === 'GET') return { kind: 'dis', route: 'show_checkpoint', projectId }
     return OTHER
   }
+  if (parts.length === 4 && parts[3] === 'cursors') {
+    return method === 'GET' ? { kind: 'dis', route: 'get_cursor', projectId } : OTHER
+  }
+  if (parts.length === 4 && parts[3] === 'records') {
+    return method === 'GET' ? { kind: 'dis', route: 'get_records', projectId } : OTHER
+  }
   if (parts.length === 4 && parts[3] === 'streams') {
     return method === 'GET' ? { kind: 'dis', route: 'list_streams', projectId } : OTHER
   }

@@ -14,6 +14,10 @@ export const DEFAULT_SETTINGS: Readonly<EmulatorSettings> = Object.freeze({
   show_missing_checkpoint: 'negative',
   max_page_size: null,
   latency_ms: 0,
+  // § CommitCheckpoint: "within the partition's valid range"; [A, B] is what AT resumption needs
+  commit_range: 'at',
+  cursor_ttl_seconds: 300, // § GetCursor: cursors are valid 5 minutes
+  empty_record_batches: 0,
 })
 
 export function defaultSettings(): EmulatorSettings {
@@ -40,6 +44,9 @@ const CHECKS: Record<keyof EmulatorSettings, Check> = {
   show_missing_checkpoint: oneOf('missing', 'empty', 'negative', 'error'),
   max_page_size: positiveIntOrNull,
   latency_ms: nonNegativeInt,
+  commit_range: oneOf('at', 'after', 'off'),
+  cursor_ttl_seconds: nonNegativeInt,
+  empty_record_batches: nonNegativeInt,
 }
 
 /** Validates a partial settings object; returns the names of unknown keys and bad values. */

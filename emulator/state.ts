@@ -1,14 +1,22 @@
 // The mutable world of one emulator instance: streams, partitions, apps, committed checkpoints.
 import { createHash } from 'node:crypto'
 import { canonicalPartitionId, parsePartitionId } from './partition-id.ts'
+import {
+  compact,
+  earliestSequence,
+  nextSequence,
+  type RecordLog,
+  seededLog,
+  startProducer,
+} from './records.ts'
 import type { CheckpointRecord, PartitionStatus, Seed, SeedPartition, SeedStream } from './types.ts'
 
 export interface Partition {
   number: number
   status: PartitionStatus
   hash_range: string
-  seq_low: number
-  seq_high: number
+  /** The partition's records (virtual); its range is computed from them at the current time. */
+  log: RecordLog
 }
 
 export interface Stream {
@@ -36,6 +44,41 @@ export interface World {
   apps: Set<string>
   /** key: checkpointKey(stream, app, partition number) */
   checkpoints: Map<string, Checkpoint>
+  /** Added to Date.now() for every emulated time ("now" can be moved by the control API). */
+  clockOffsetMs: number
+}
+
+export function worldNow(world: World): number {
+  return Date.now() + world.clockOffsetMs
+}
+
+export const retentionMs = (stream: Stream) => stream.retention_period * 3_600_000
+
+/** The partition's `[A : B]` now (A oldest retained, B next to be written), as BigInt. */
+export function partitionRange(
+  world: World,
+  stream: Stream,
+  p: Partition
+): { earliest: bigint; next: bigint } {
+  const now = worldNow(world)
+  const earliest = earliestSequence(p.log, now, retentionMs(stream))
+  compact(p.log, earliest, now)
+  return { earliest, next: nextSequence(p.log, now) }
+}
+
+/** DescribeStream's `"[A : B]"`. */
+export function rangeText(r: { earliest: bigint; next: bigint }): string {
+  return `[${r.earliest} : ${r.next}]`
+}
+
+/** A sequence number from a seed or the control API: a safe integer or a decimal string. */
+export function toSequence(v: unknown): bigint | null {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v)
+  if (typeof v === 'string' && /^\d{1,19}$/.test(v)) {
+    const n = BigInt(v)
+    return n <= 2n ** 63n - 1n ? n : null
+  }
+  return null
 }
 
 const HASH_MAX = 2n ** 63n - 1n
@@ -55,7 +98,7 @@ function streamIdFor(name: string): string {
   return Array.from(bytes.subarray(0, 19), (b) => alphabet[b % alphabet.length]).join('')
 }
 
-function buildStream(s: SeedStream): Stream {
+function buildStream(s: SeedStream, now: number): Stream {
   const specs: SeedPartition[] =
     typeof s.partitions === 'number'
       ? Array.from({ length: s.partitions }, () => ({ status: 'ACTIVE' as const }))
@@ -73,10 +116,31 @@ function buildStream(s: SeedStream): Stream {
       number: i,
       status: p.status,
       hash_range: p.hash_range ?? hashRange(i, specs.length),
-      seq_low: p.sequence_number_range?.[0] ?? 0,
-      seq_high: p.sequence_number_range?.[1] ?? 100,
+      log: seedLog(s.name, i, p, now),
     })),
   }
+}
+
+/** Records [A, B) spaced `record_interval_ms`, the newest `newest_record_age_ms` before now. */
+function seedLog(stream: string, i: number, p: SeedPartition, now: number): RecordLog {
+  const [lowRaw, highRaw] = p.sequence_number_range ?? [0, 100]
+  const low = toSequence(lowRaw)
+  const high = toSequence(highRaw)
+  if (low === null || high === null || low > high) {
+    throw new Error(`seed partition ${stream}/${i}: bad sequence_number_range`)
+  }
+  const interval = p.record_interval_ms ?? 1000
+  const log = seededLog(low, high, interval, now - (p.newest_record_age_ms ?? 0))
+  if (p.producer_interval_ms !== undefined) {
+    const last = log.segments.at(-1)
+    // The seeded records continue as a producer at the same spacing when they can.
+    if (last && last.interval === p.producer_interval_ms && p.newest_record_age_ms === undefined) {
+      last.count = null
+    } else {
+      startProducer(log, now, p.producer_interval_ms)
+    }
+  }
+  return log
 }
 
 export function checkpointKey(stream: string, app: string, partition: number): string {
@@ -84,7 +148,8 @@ export function checkpointKey(stream: string, app: string, partition: number): s
 }
 
 export function buildWorld(seed: Seed): World {
-  const streams = new Map(seed.streams.map((s) => [s.name, buildStream(s)]))
+  const now = Date.now()
+  const streams = new Map(seed.streams.map((s) => [s.name, buildStream(s, now)]))
   const checkpoints = new Map<string, Checkpoint>()
   for (const c of seed.checkpoints) {
     const n = parsePartitionId(c.partition_id, 'lenient')
@@ -97,7 +162,7 @@ export function buildWorld(seed: Seed): World {
   }
   const projectId = seed.projects[0]?.id
   if (!projectId) throw new Error('seed needs at least one project')
-  return { seed, projectId, streams, apps: new Set(seed.apps), checkpoints }
+  return { seed, projectId, streams, apps: new Set(seed.apps), checkpoints, clockOffsetMs: 0 }
 }
 
 export function listCheckpoints(world: World): CheckpointRecord[] {

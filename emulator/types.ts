@@ -8,6 +8,8 @@ export type RouteName =
   | 'show_checkpoint'
   | 'describe_stream'
   | 'list_streams'
+  | 'get_cursor'
+  | 'get_records'
 
 /** A received request is one of the known routes, or `other` (answered 404 APIGW.0101). */
 export type CallRoute = RouteName | 'other'
@@ -53,6 +55,15 @@ export interface EmulatorSettings {
   show_missing_checkpoint: ShowMissingCheckpoint
   max_page_size: number | null
   latency_ms: number
+  /**
+   * Which sequence numbers CommitCheckpoint accepts: 'at' [A, B] (default), 'after' [A−1, B−1],
+   * 'off' any. Outside → DIS.4224 with the bounds.
+   */
+  commit_range: 'at' | 'after' | 'off'
+  /** How long a partition cursor stays valid (GetCursor: 5 minutes). */
+  cursor_ttl_seconds: number
+  /** The next N GetRecords answer no records (with a valid next cursor); counts down. */
+  empty_record_batches: number
 }
 
 export interface CallRecord {
@@ -106,21 +117,33 @@ export interface PartitionRangeUpdate {
   stream_name: string
   /** Omitted: every partition of the stream. */
   partition_id?: string
-  /** Inclusive [low, high], non-negative integers, low ≤ high. */
-  sequence_number_range: [number, number]
+  /** [A, B] as DescribeStream reports it; int64 (decimal strings above 2^53), 0 ≤ A ≤ B. */
+  sequence_number_range: [SequenceInput, SequenceInput]
 }
 
 /** One partition after a range update, as DescribeStream will report it. */
 export interface PartitionRangeRecord {
   partition_id: string
-  /** DescribeStream's format: `[low : high]`. */
-  sequence_number_range: string
+  /** DescribeStream's format: `[A : B]`; null for an EXPIRED partition. */
+  sequence_number_range: string | null
 }
+
+/** A sequence number: int64, so a decimal string where it may exceed 2^53 (a safe integer also works). */
+export type SequenceInput = number | string
 
 export interface SeedPartition {
   status: PartitionStatus
-  /** Inclusive valid sequence numbers; default [0, 100]. */
-  sequence_number_range?: [number, number]
+  /**
+   * `[A, B]` as DescribeStream reports it: records A … B−1 are retained, B is the next to be
+   * written (default [0, 100]). Decimal strings for numbers above 2^53.
+   */
+  sequence_number_range?: [SequenceInput, SequenceInput]
+  /** Spacing of the seeded records' write times (default 1000 ms). */
+  record_interval_ms?: number
+  /** How long before the world was built the newest seeded record was written (default 0). */
+  newest_record_age_ms?: number
+  /** Keep writing one record every this many ms (a live producer); default: none. */
+  producer_interval_ms?: number
   /** Default: the 0..2^63-1 key space split evenly. */
   hash_range?: string
 }
@@ -153,4 +176,43 @@ export interface Seed {
   /** Consumer apps; project-level, usable with every stream. */
   apps: string[]
   checkpoints: CheckpointRecord[]
+}
+
+/** Appends records to one partition, or to every partition of the stream. */
+export type RecordsAppend = {
+  stream_name: string
+  partition_id?: string
+} & (
+  | {
+      /** One record per write time (ms), ascending, none before the newest record nor after now. */
+      timestamps: number[]
+    }
+  | {
+      /** How many records (a decimal string above 2^53). */
+      count: SequenceInput
+      /** Spacing of their write times (default 0: all at `last_at`). */
+      interval_ms?: number
+      /** Write time of the newest (default: now). */
+      last_at?: number
+    }
+)
+
+/** Starts (interval_ms) or stops (null) a producer writing one record every interval_ms. */
+export interface ProducerUpdate {
+  stream_name: string
+  partition_id?: string
+  interval_ms: number | null
+}
+
+/** Ages records below `earliest` out now (A moves up to it, never past B). */
+export interface RecordsTrim {
+  stream_name: string
+  partition_id?: string
+  earliest: SequenceInput
+}
+
+/** The emulated clock: `now` = real time + `offset_ms`. */
+export interface ClockReport {
+  now: number
+  offset_ms: number
 }

@@ -2,15 +2,31 @@
 // behind the gateway's back) and move partition ranges (records aged out). Inputs arrive as JSON,
 // so everything is checked; an edit with any error changes nothing.
 import { canonicalPartitionId, parsePartitionId } from './partition-id.ts'
-import { checkpointKey, type Partition, type Stream, type World } from './state.ts'
+import { seededLog } from './records.ts'
+import {
+  checkpointKey,
+  type Partition,
+  partitionRange,
+  rangeText,
+  retentionMs,
+  type Stream,
+  toSequence,
+  type World,
+  worldNow,
+} from './state.ts'
 import type { CheckpointInput, PartitionRangeRecord, PartitionRangeUpdate } from './types.ts'
+
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 export type Edit<T> = { ok: true; value: T } | { ok: false; errors: string[] }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
-
-function lookupStream(world: World, name: unknown, at: string, errors: string[]): Stream | null {
+export function lookupStream(
+  world: World,
+  name: unknown,
+  at: string,
+  errors: string[]
+): Stream | null {
   if (typeof name !== 'string') {
     errors.push(`${at}.stream_name must be a string`)
     return null
@@ -21,7 +37,7 @@ function lookupStream(world: World, name: unknown, at: string, errors: string[])
 }
 
 /** Any form the lenient parser accepts; the partition must exist in the stream. */
-function lookupPartition(stream: Stream, raw: unknown, at: string, errors: string[]) {
+export function lookupPartition(stream: Stream, raw: unknown, at: string, errors: string[]) {
   const n = typeof raw === 'string' ? parsePartitionId(raw, 'lenient') : null
   const partition: Partition | undefined = n === null ? undefined : stream.partitions[n]
   if (!partition) errors.push(`${at}.partition_id: no such partition in ${stream.name}`)
@@ -64,12 +80,11 @@ export function setCheckpoints(world: World, body: unknown): Edit<number> {
   return { ok: true, value: writes.length }
 }
 
-const isSequence = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
-
 /**
- * Moves `sequence_number_range` of one partition (or all of the stream's). Stored checkpoints are
- * kept as they are, as upstream keeps them: only a later CommitCheckpoint is checked against the
- * new range (DIS.4224), and DescribeStream reports it.
+ * Moves `sequence_number_range` of one partition (or all of the stream's) to exactly [A : B]: the
+ * records are replaced by B − A fresh ones written up to now (spaced to fit the retention window).
+ * Stored checkpoints are kept as they are, as upstream keeps them: only a later CommitCheckpoint
+ * or GetCursor is checked against the new range (DIS.4224), and DescribeStream reports it.
  */
 export function setPartitionRange(world: World, body: unknown): Edit<PartitionRangeRecord[]> {
   if (!isObject(body)) return { ok: false, errors: ['body must be a JSON object'] }
@@ -81,27 +96,28 @@ export function setPartitionRange(world: World, body: unknown): Edit<PartitionRa
       ? lookupPartition(stream, u.partition_id, 'body', errors)
       : null
   const range = u.sequence_number_range
-  const valid =
-    Array.isArray(range) &&
-    range.length === 2 &&
-    isSequence(range[0]) &&
-    isSequence(range[1]) &&
-    range[0] <= range[1]
-  if (!valid) {
-    errors.push('body.sequence_number_range must be [low, high], integers, 0 ≤ low ≤ high')
+  const low = Array.isArray(range) && range.length === 2 ? toSequence(range[0]) : null
+  const high = Array.isArray(range) && range.length === 2 ? toSequence(range[1]) : null
+  if (low === null || high === null || low > high) {
+    errors.push('body.sequence_number_range must be [low, high], int64, 0 ≤ low ≤ high')
   }
-  if (!stream || errors.length > 0) return { ok: false, errors }
-  const [low, high] = range as [number, number]
+  if (!stream || errors.length > 0 || low === null || high === null) return { ok: false, errors }
   const targets = partition ? [partition] : stream.partitions
-  for (const p of targets) {
-    p.seq_low = low
-    p.seq_high = high
-  }
-  return {
-    ok: true,
-    value: targets.map((p) => ({
-      partition_id: canonicalPartitionId(p.number),
-      sequence_number_range: `[${p.seq_low} : ${p.seq_high}]`,
-    })),
-  }
+  const count = high - low
+  const retention = retentionMs(stream)
+  const interval = count === 0n ? 1000 : Math.min(1000, Math.floor(retention / 2 / Number(count)))
+  for (const p of targets) p.log = seededLog(low, high, interval, worldNow(world))
+  return { ok: true, value: rangeRecords(world, stream, targets) }
+}
+
+export function rangeRecords(
+  world: World,
+  stream: Stream,
+  targets: readonly Partition[]
+): PartitionRangeRecord[] {
+  return targets.map((p) => ({
+    partition_id: canonicalPartitionId(p.number),
+    sequence_number_range:
+      p.status === 'EXPIRED' ? null : rangeText(partitionRange(world, stream, p)),
+  }))
 }

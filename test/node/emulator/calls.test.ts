@@ -31,6 +31,8 @@ describe('calls', () => {
       show_checkpoint: 1,
       describe_stream: 1,
       list_streams: 0,
+      get_cursor: 0,
+      get_records: 0,
       other: 1,
     })
     expect(report.requests.map((r) => r.route)).toEqual([

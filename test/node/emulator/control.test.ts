@@ -28,6 +28,9 @@ describe('settings', () => {
       show_missing_checkpoint: 'negative',
       max_page_size: null,
       latency_ms: 0,
+      commit_range: 'at',
+      cursor_ttl_seconds: 300,
+      empty_record_batches: 0,
     })
     const merged = await ctl.settings({ max_page_size: 5, error_shape: 'doc' })
     expect(merged).toEqual({ ...DEFAULT_SETTINGS, max_page_size: 5, error_shape: 'doc' })

@@ -84,7 +84,7 @@ describe('partition ranges move (records age out)', () => {
     expect(res.status).toBe(400)
     expect(await res.json<Json>()).toEqual({
       errorCode: 'DIS.4224',
-      message: 'Sequence_number out of range. [10]',
+      message: 'Sequence_number out of range. [10][ should be within ][50][ ][120]',
     })
     // the stored checkpoint itself is kept, as upstream keeps it
     expect(await (await show('1')).json<Json>()).toEqual({ sequence_number: '10', metadata: '' })
