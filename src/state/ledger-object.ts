@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
+import { compileAllowRule, isAllowed } from '../auth/allow'
 import type { LedgerEntry, LedgerPartition, ResetStatus, UndoRecord } from '../ledger/entry'
 import { type ExpiryAlarm, openExpiringStore } from './expiry-alarm'
 
@@ -87,38 +88,113 @@ export class ResetLedger extends DurableObject<Env> {
     return row ? (JSON.parse(row.entry) as LedgerEntry) : null
   }
 
+  /**
+   * Newest entries first, within the caller's `allow` and filters, reading O(limit + matches)
+   * rows for every pattern shape (README "Shared state"): the `(stream_name, app_name)` pairs in
+   * scope are found first (the patterns themselves when they are all exact; otherwise one index
+   * step per distinct pair in the ledger — a few dozen — not a scan of the entries), then one
+   * lazy cursor per pair walks the `(stream_name, app_name, seq)` index newest first and the
+   * cursors are merged until `limit + 1` entries are taken: rows read ≈ pairs + limit. A
+   * client allowed everything, with no filter, walks the table newest first. Patterns are
+   * matched with the same rule as everywhere else (auth/allow.ts) and never become SQL, so no
+   * statement binds per pattern (Cloudflare allows 100 bound parameters per statement).
+   */
   async list(
     query: ListQuery
   ): Promise<{ entries: LedgerEntry[]; last: number | null; more: boolean }> {
-    const scope = allowClause(query.allow)
-    if (!scope) return { entries: [], last: null, more: false }
-    const where = ['expires_at > ?', scope.sql]
-    const params: unknown[] = [query.now, ...scope.params]
-    if (query.stream_name !== undefined) {
-      where.push('stream_name = ?')
-      params.push(query.stream_name)
+    const rules = query.allow.map(compileAllowRule)
+    const wanted = (stream: string, app: string) =>
+      (query.stream_name === undefined || stream === query.stream_name) &&
+      (query.app_name === undefined || app === query.app_name) &&
+      isAllowed(rules, stream, app)
+    const take = query.limit + 1
+    const before = query.before ?? Number.MAX_SAFE_INTEGER
+    type Row = { seq: number; entry: string }
+    // Cursors are lazy: each advances only as far as the merge below takes rows from it.
+    const cursors =
+      query.stream_name === undefined && query.app_name === undefined && query.allow.includes('*/*')
+        ? [
+            this.#sql.exec<Row>(
+              'SELECT seq, entry FROM resets WHERE seq < ? AND expires_at > ? ORDER BY seq DESC LIMIT ?',
+              before,
+              query.now,
+              take
+            ),
+          ]
+        : this.#pairs(query)
+            .filter(([stream, app]) => wanted(stream, app))
+            .map(([stream, app]) =>
+              this.#sql.exec<Row>(
+                `SELECT seq, entry FROM resets WHERE stream_name = ? AND app_name = ? AND seq < ?
+                   AND expires_at > ? ORDER BY seq DESC LIMIT ?`,
+                stream,
+                app,
+                before,
+                query.now,
+                take
+              )
+            )
+    const heads = cursors.map((cursor) => ({ cursor, next: cursor.next() }))
+    const rows: Row[] = []
+    while (rows.length < take) {
+      let newest: (typeof heads)[number] | undefined
+      for (const head of heads) {
+        if (head.next.done) continue
+        if (!newest || head.next.value.seq > (newest.next.value as Row).seq) newest = head
+      }
+      if (!newest || newest.next.done) break
+      rows.push(newest.next.value)
+      newest.next = newest.cursor.next()
     }
-    if (query.app_name !== undefined) {
-      where.push('app_name = ?')
-      params.push(query.app_name)
-    }
-    if (query.before !== undefined) {
-      where.push('seq < ?')
-      params.push(query.before)
-    }
-    const rows = this.#sql
-      .exec<{ seq: number; entry: string }>(
-        `SELECT seq, entry FROM resets WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
-        ...params,
-        query.limit + 1
-      )
-      .toArray()
     const page = rows.slice(0, query.limit)
     return {
       entries: page.map((row) => JSON.parse(row.entry) as LedgerEntry),
       last: page.at(-1)?.seq ?? null,
       more: rows.length > query.limit,
     }
+  }
+
+  /**
+   * The `(stream_name, app_name)` pairs a listing may have to read: the request's own pair when
+   * both filters are set, the exact patterns when every pattern is exact, else every distinct
+   * pair in the ledger (of the filtered stream, if any), one index step each: expired and live
+   * entries alike, the per-pair query drops expired ones.
+   */
+  #pairs(query: ListQuery): [string, string][] {
+    if (query.stream_name !== undefined && query.app_name !== undefined) {
+      return [[query.stream_name, query.app_name]]
+    }
+    const exact = query.allow.map((pattern) => pattern.split('/') as [string, string])
+    if (exact.every(([s, a]) => !s.endsWith('*') && !a.endsWith('*'))) {
+      return [...new Map(exact.map((pair) => [pair.join('/'), pair])).values()]
+    }
+    // Two index steps at most per pair: the next app of this stream, else the next stream.
+    // (A row-value comparison `(stream_name, app_name) > (?, ?)` is not served by the index.)
+    type Pair = { stream_name: string; app_name: string }
+    const pairs: [string, string][] = []
+    const nextApp = (stream: string, app: string) =>
+      this.#sql
+        .exec<Pair>(
+          'SELECT stream_name, app_name FROM resets WHERE stream_name = ? AND app_name > ? ORDER BY app_name LIMIT 1',
+          stream,
+          app
+        )
+        .toArray()[0]
+    const nextStream = (stream: string) =>
+      this.#sql
+        .exec<Pair>(
+          'SELECT stream_name, app_name FROM resets WHERE stream_name > ? ORDER BY stream_name, app_name LIMIT 1',
+          stream
+        )
+        .toArray()[0]
+    let next = query.stream_name === undefined ? nextStream('') : nextApp(query.stream_name, '')
+    while (next) {
+      pairs.push([next.stream_name, next.app_name])
+      next =
+        nextApp(next.stream_name, next.app_name) ??
+        (query.stream_name === undefined ? nextStream(next.stream_name) : undefined)
+    }
+    return pairs
   }
 
   /**
@@ -165,32 +241,4 @@ export class ResetLedger extends DurableObject<Env> {
       this.#sql.exec(`UPDATE resets SET ${set} WHERE reset_id = ?`, JSON.stringify(entry), resetId)
     })
   }
-}
-
-/**
- * The caller's `allow` rules as SQL, parameterised: `*` matches anything, `prefix*` a prefix
- * (compared with substr, so `_` and `%` in names are never wildcards), anything else exactly.
- * Null when there is no rule: no pattern, no access.
- */
-function allowClause(patterns: string[]): { sql: string; params: unknown[] } | null {
-  const parts: string[] = []
-  const params: unknown[] = []
-  const half = (column: string, pattern: string) => {
-    if (pattern === '*') return '1'
-    if (pattern.endsWith('*')) {
-      const prefix = pattern.slice(0, -1)
-      params.push(prefix.length, prefix)
-      return `substr(${column}, 1, ?) = ?`
-    }
-    params.push(pattern)
-    return `${column} = ?`
-  }
-  for (const pattern of patterns) {
-    const slash = pattern.indexOf('/')
-    if (slash < 0) continue
-    const stream = half('stream_name', pattern.slice(0, slash))
-    const app = half('app_name', pattern.slice(slash + 1))
-    parts.push(`(${stream} AND ${app})`)
-  }
-  return parts.length > 0 ? { sql: `(${parts.join(' OR ')})`, params } : null
 }

@@ -44,6 +44,11 @@ export function durableLedger(options: LedgerOptions): LedgerStore {
     get: (resetId) =>
       call('get', async (): Promise<LedgerEntry | null> => await stub().get(resetId, now())),
     async list(query) {
+      // No pattern, no access (README "Clients"): an empty `allow` sees an empty ledger, and
+      // costs no Durable Object request (README "Shared state": cheap rejections cost no state).
+      // An empty page rather than 403: the client is authenticated, and a listing is always a
+      // view filtered by `allow`, like one whose patterns match nothing yet.
+      if (query.allow.length === 0) return { entries: [], next_cursor: null }
       const page = await call('list', async () =>
         stub().list({
           allow: query.allow,
