@@ -49,6 +49,8 @@ export interface ResetInput {
   ledger: LedgerStore | null
   /** Runs work that need not delay the answer (the runtime's `waitUntil`). */
   background: (work: Promise<unknown>) => void
+  /** Charges the resolved partitions to the client's rate limit (429 before any is touched). */
+  admit?: (partitions: number) => Promise<void>
 }
 
 /**
@@ -67,6 +69,7 @@ export async function performReset(input: ResetInput): Promise<ResetReceipt> {
   try {
     const partitions = await targetPartitions(ctx, request, ledger ? 2 : 1)
     log.partitions = partitions
+    await input.admit?.(partitions.length)
     const snapshot = ledger ? await takeSnapshot(ctx, request, partitions) : undefined
     const receipt: ResetReceipt = {
       stream_name: request.stream_name,

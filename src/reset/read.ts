@@ -11,6 +11,8 @@ export interface ReadInput {
   upstream: UpstreamContext
   requestId: string
   log: RequestLog
+  /** Charges the resolved partitions to the client's rate limit (429 before any is read). */
+  admit?: (partitions: number) => Promise<void>
 }
 
 /**
@@ -26,6 +28,7 @@ export async function readCheckpoints(input: ReadInput) {
   try {
     const partitions = await targetPartitions(ctx, target, 1)
     log.partitions = partitions
+    await input.admit?.(partitions.length)
     const snapshot = await takeSnapshot(ctx, target, partitions)
     return {
       stream_name: target.stream_name,

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
 import { bearerRoute } from '../middleware/bearer-route'
+import { chargeFanOut } from '../middleware/client-rate-limit'
 import { performReset } from '../reset/perform-reset'
 import { readCheckpoints } from '../reset/read'
 import type { UpstreamDeps } from '../upstream/context'
@@ -32,6 +33,7 @@ export function checkpointRoutes(deps: UpstreamDeps) {
         origin: { via: 'api', deliveryId: null },
         ledger: ledgerFor(c, deps),
         background: backgroundFor(c),
+        admit: chargeFanOut(c),
       })
       return c.json(receipt, 200)
     })
@@ -47,6 +49,7 @@ export function checkpointRoutes(deps: UpstreamDeps) {
         upstream: upstreamFor(c, deps),
         requestId: c.get('requestId'),
         log: c.get('log'),
+        admit: chargeFanOut(c),
       })
       return c.json(answer, 200)
     })

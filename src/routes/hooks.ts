@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
-import { clientRateLimit } from '../middleware/client-rate-limit'
+import { chargeFanOut, clientRateLimit } from '../middleware/client-rate-limit'
 import { replayProtection } from '../middleware/replay-protection'
 import { webhookAuth } from '../middleware/webhook-auth'
 import { webhookTarget } from '../middleware/webhook-target'
@@ -38,6 +38,7 @@ export function hookRoutes(deps: UpstreamDeps, bodyTimeoutMs?: number) {
         origin: { via: 'webhook', deliveryId },
         ledger: ledgerFor(c, deps),
         background: backgroundFor(c),
+        admit: chargeFanOut(c),
       })
       return c.body(JSON.stringify(receipt), 200, { 'Content-Type': 'application/json' })
     }
