@@ -58,6 +58,12 @@ export class CallLog {
     return { record, tracked, done: false }
   }
 
+  /** A call the emulator made itself (the live consumer): logged in order, never counted. */
+  recordInternal(fields: Omit<CallRecord, 'fault' | 'started_at' | 'ended_at'>): void {
+    const now = Date.now()
+    this.#requests.push({ ...fields, fault: false, started_at: now, ended_at: now })
+  }
+
   /** Idempotent: the first call wins (a response sent, or the socket gone without one). */
   finish(call: Call, status: number | null): void {
     if (call.done) return

@@ -5,8 +5,11 @@ import type {
   CheckpointInput,
   CheckpointRecord,
   ClockReport,
+  ConsumeRequest,
   EmulatorSettings,
   FaultRule,
+  LiveConsumerState,
+  LiveConsumerUpdate,
   PartitionRangeRecord,
   PartitionRangeUpdate,
   ProducerUpdate,
@@ -22,8 +25,11 @@ export type {
   CheckpointInput,
   CheckpointRecord,
   ClockReport,
+  ConsumeRequest,
   EmulatorSettings,
   FaultRule,
+  LiveConsumerState,
+  LiveConsumerUpdate,
   PartitionRangeRecord,
   PartitionRangeUpdate,
   ProducerUpdate,
@@ -66,6 +72,12 @@ export interface EmulatorClient {
   setClockOffset(offset_ms: number): Promise<ClockReport>
   /** Moves the clock forward: records age out, cursors expire, producers write. */
   advanceClock(ms: number): Promise<ClockReport>
+  /** Every live consumer. */
+  consumers(): Promise<LiveConsumerState[]>
+  /** Starts (`running: true`), stops, or tunes the live consumer of a (stream, app). */
+  setConsumer(update: LiveConsumerUpdate): Promise<LiveConsumerState>
+  /** The live consumer reads further and commits its new positions after its delay. */
+  consume(request: ConsumeRequest): Promise<LiveConsumerState>
   /** Starts an independent instance; returns a client for it. */
   spawn(seed?: Seed): Promise<EmulatorClient>
   /** Closes a spawned instance. */
@@ -115,6 +127,10 @@ export function emulatorClient(url: string): EmulatorClient {
     clock: () => call<ClockReport>('GET', '/clock'),
     setClockOffset: (offset_ms) => call<ClockReport>('POST', '/clock', { offset_ms }),
     advanceClock: (ms) => call<ClockReport>('POST', '/clock', { advance_ms: ms }),
+    consumers: async () =>
+      (await call<{ consumers: LiveConsumerState[] }>('GET', '/consumers')).consumers,
+    setConsumer: (update) => call<LiveConsumerState>('POST', '/consumers', update),
+    consume: (request) => call<LiveConsumerState>('POST', '/consumers/consume', request),
     spawn: async (seed) => {
       const { url: child } = await call<{ url: string }>('POST', '/spawn', seed ? { seed } : {})
       return emulatorClient(child)

@@ -8,7 +8,7 @@ import { appendRecords, clockReport, setClock, setProducer, trimRecords } from '
 import { defaultSeed } from './seed.ts'
 import { validateSettingsPatch } from './settings.ts'
 import { listCheckpoints, validateSeed } from './state.ts'
-import type { FaultRule, Seed } from './types.ts'
+import type { CheckpointInput, FaultRule, Seed } from './types.ts'
 import { type Edit, setCheckpoints, setPartitionRange } from './world-edits.ts'
 
 export interface ControlResult {
@@ -105,6 +105,10 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
     POST: (inst, body) => {
       const edit = setCheckpoints(inst.world, body)
       if (!edit.ok) return bad('invalid checkpoints', edit.errors)
+      // someone else's commit, as far as a live consumer can tell
+      for (const c of (body as { checkpoints: CheckpointInput[] }).checkpoints) {
+        inst.consumers.changed(c.stream_name, c.app_name)
+      }
       return { reply: { status: 200, body: { ok: true, set: edit.value } } }
     },
   },
@@ -117,6 +121,21 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
     POST: (inst, body) => {
       const edit = setClock(inst.world, body)
       if (!edit.ok) return bad('invalid clock', edit.errors)
+      return { reply: { status: 200, body: edit.value } }
+    },
+  },
+  '/consumers': {
+    GET: (inst) => ({ reply: { status: 200, body: { consumers: inst.consumers.list() } } }),
+    POST: (inst, body) => {
+      const edit = inst.consumers.configure(body)
+      if (!edit.ok) return bad('invalid consumer', edit.errors)
+      return { reply: { status: 200, body: edit.value } }
+    },
+  },
+  '/consumers/consume': {
+    POST: (inst, body) => {
+      const edit = inst.consumers.consume(body)
+      if (!edit.ok) return bad('invalid consume', edit.errors)
       return { reply: { status: 200, body: edit.value } }
     },
   },

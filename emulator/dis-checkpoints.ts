@@ -89,6 +89,7 @@ export function deleteCheckpoint(inst: Instance, r: DisRequest): Reply {
   if (deleted === 0 && inst.settings.delete_missing_checkpoint === 'error') {
     return disError(inst, NOT_COMMITTED)
   }
+  inst.consumers.changed(t.stream.name, t.app)
   return NO_CONTENT
 }
 
@@ -163,5 +164,6 @@ export function commitCheckpoint(inst: Instance, r: DisRequest): Reply {
     sequence_number: seq,
     metadata,
   })
+  if (!r.internal) inst.consumers.changed(t.stream.name, t.app)
   return { status: 201 }
 }

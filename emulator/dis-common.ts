@@ -13,6 +13,8 @@ export interface DisRequest {
   body: string
   /** `{stream_name}` path segment (DescribeStream). */
   pathStream?: string
+  /** Made by the emulator's live consumer: not an external change it should react to. */
+  internal?: boolean
 }
 
 export function disError(inst: Instance, code: string, details: readonly string[] = []): Reply {

@@ -11,7 +11,7 @@
 export const INT64_MAX = 2n ** 63n - 1n
 
 export const maxBig = (a: bigint, b: bigint) => (a >= b ? a : b)
-const minBig = (a: bigint, b: bigint) => (a <= b ? a : b)
+export const minBig = (a: bigint, b: bigint) => (a <= b ? a : b)
 
 /** Records start, start+1, … written at t0, t0+interval, …; `count` null = still being written. */
 export interface Segment {

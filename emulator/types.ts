@@ -83,6 +83,11 @@ export interface CallRecord {
   fault: boolean
   started_at: number
   ended_at: number | null
+  /**
+   * Present only on calls the emulator made itself: the live consumer's commits. They are in
+   * `requests` (in order) but not in `counts` or `in_flight`.
+   */
+  source?: 'live_consumer'
 }
 
 export interface CallsReport {
@@ -215,4 +220,37 @@ export interface RecordsTrim {
 export interface ClockReport {
   now: number
   offset_ms: number
+}
+
+/** A live consumer of one (stream, app), as the control API reports it. */
+export interface LiveConsumerState {
+  stream_name: string
+  app_name: string
+  running: boolean
+  /** How long after an external change it re-commits its positions (default 5000). */
+  delay_ms: number
+  /** Its in-memory positions: the next record it would read, which is what it commits. */
+  positions: Array<{ partition_id: string; sequence_number: string }>
+  /** A re-commit is scheduled. */
+  commit_pending: boolean
+  /** Commits it has made so far. */
+  commits: number
+}
+
+/** Starts, stops or tunes a live consumer (created on first use). */
+export interface LiveConsumerUpdate {
+  stream_name: string
+  app_name: string
+  running?: boolean
+  delay_ms?: number
+  /** partition id (any form) → sequence number; overrides what it read when it started. */
+  positions?: Record<string, SequenceInput>
+}
+
+/** The consumer reads `count` more records (default: up to B) and commits after its delay. */
+export interface ConsumeRequest {
+  stream_name: string
+  app_name: string
+  partition_id?: string
+  count?: SequenceInput
 }
