@@ -2,38 +2,55 @@ import { bytesToHex, sha256 } from '../auth/bytes'
 import type { GatewayConfig } from '../config/types'
 import { AppError } from '../errors/app-error'
 import type { TokenSupply, UpstreamContext } from '../upstream/context'
+import { checkIdentity, listStreamsUrl } from '../upstream/dis'
 import { fetchIamToken } from '../upstream/iam'
+import { BREAKER_COOLDOWN_MS, type IdentityCheck } from '../upstream/token-cache'
 import { boundedCall } from './bounded-call'
 import { objectId } from './object-ids'
-import type { TokenBroker } from './token-broker-object'
+import { BROKER_MAX_WAIT_MS, type TokenBroker } from './token-broker-object'
 
 const brokerNames = new WeakMap<GatewayConfig, string>()
+/** Below this much time left, asking the broker again cannot bring a token in time. */
+const MIN_ASK_MS = 50
+/** The isolate's own ListStreams check when the broker cannot be reached. */
+const CHECK_TIMEOUT_MS = 1_500
 
 /**
- * The broker object for this IAM identity. The name is a digest of endpoint, account, user,
- * project *and* a digest of the password, so a rotated password gets a fresh broker (and breaker)
- * while the password itself never appears in an object name.
+ * The broker object for this IAM identity: a digest of the non-secret identity only (IAM
+ * endpoint, account, user, project). The password is deliberately left out: a digest of it in
+ * the name (an object id is visible to anyone who can list the namespace) would let a guess be
+ * checked offline, and the deployment has no secret to key an HMAC with that is not itself the
+ * password. A rotated password is handled inside the broker instead, which keeps a token and a
+ * breaker per password it is given, in memory only.
  */
-async function brokerName(config: GatewayConfig): Promise<string> {
-  const known = brokerNames.get(config)
-  if (known) return known
+export async function brokerName(
+  config: Pick<GatewayConfig, 'iamEndpoint' | 'iamDomainName' | 'iamUserName' | 'projectId'>
+): Promise<string> {
   const identity = [
     config.iamEndpoint,
     config.iamDomainName,
     config.iamUserName,
     config.projectId,
-    config.iamPassword,
   ].join('\u0000')
-  const name = `iam:${bytesToHex(await sha256(identity))}`
-  brokerNames.set(config, name)
+  return `iam:${bytesToHex(await sha256(identity))}`
+}
+
+async function cachedBrokerName(config: GatewayConfig): Promise<string> {
+  let name = brokerNames.get(config)
+  if (!name) {
+    name = await brokerName(config)
+    brokerNames.set(config, name)
+  }
   return name
 }
 
 /**
  * Tokens for an isolate that has none (README "Shared state"): ask the deployment's broker,
- * and if the broker cannot be reached in time, fetch from IAM directly — a slow object must not
- * take the reset route down. A refusal the broker reports (IAM said no, or its breaker is open)
- * is final: IAM really answered, and asking it again is exactly what the breaker prevents.
+ * and if the broker call errors (unreachable, binding failure, no answer in time), fetch from
+ * IAM directly — a broken object must not take the reset route down. A broker that is still
+ * waiting on IAM says `pending` within a second, and is asked again until the deadline: a slow
+ * IAM is never a reason to log in from every isolate. A refusal the broker reports (IAM said
+ * no, or its breaker is open) is final, and the isolate's cool-down ends when the broker's does.
  */
 export function brokeredTokenSupply(
   ctx: UpstreamContext,
@@ -42,9 +59,9 @@ export function brokeredTokenSupply(
 ): TokenSupply {
   const stub = async () => {
     if (!namespace) throw new Error('no token broker binding')
-    return namespace.get(objectId(namespace, await brokerName(ctx.config)))
+    return namespace.get(objectId(namespace, await cachedBrokerName(ctx.config)))
   }
-  const { config } = ctx
+  const { config, deps } = ctx
   const identity = {
     iamEndpoint: config.iamEndpoint,
     iamDomainName: config.iamDomainName,
@@ -53,38 +70,77 @@ export function brokeredTokenSupply(
     projectId: config.projectId,
   }
   let dropped: string | undefined
-  const bestEffort = async (what: string, call: () => Promise<void>) => {
-    await boundedCall(what, timeoutMs(), call).catch(() => undefined)
-  }
 
   return {
     async issue() {
-      let answer: Awaited<ReturnType<TokenBroker['token']>>
-      try {
-        answer = await boundedCall('token broker', timeoutMs(), async () =>
-          (await stub()).token(identity, { now: ctx.deps.now(), dropped })
-        )
-      } catch {
-        const token = await fetchIamToken(ctx)
-        return { ...token, via: 'fetch' as const }
-      }
-      ctx.stats.iamCalls += answer.iamCalls
-      if (!answer.ok) {
-        const { code, detail, upstream, headers } = answer
-        throw new AppError(code, { detail, upstream, headers, reason: 'token broker refusal' })
-      }
-      return {
-        ...answer.token,
-        via: answer.iamCalls > 0 ? ('fetch' as const) : ('broker' as const),
+      for (;;) {
+        const budget = timeoutMs()
+        if (budget < MIN_ASK_MS) {
+          throw new AppError('upstream_timeout', {
+            detail: 'IAM did not issue a token in time',
+            reason: 'token broker still waiting on IAM at the deadline',
+          })
+        }
+        let answer: Awaited<ReturnType<TokenBroker['token']>>
+        try {
+          // The broker answers within `waitMs`, well inside the call's own timeout.
+          const waitMs = Math.min(BROKER_MAX_WAIT_MS, budget / 2)
+          answer = await boundedCall('token broker', budget, async () =>
+            (await stub()).token(identity, { now: deps.now(), dropped, waitMs })
+          )
+        } catch {
+          const token = await fetchIamToken(ctx)
+          return { ...token, via: 'fetch' as const }
+        }
+        if (answer.kind === 'pending') continue
+        ctx.stats.iamCalls += answer.iamCalls
+        if (answer.kind === 'failed') {
+          const { code, detail, upstream, headers, until } = answer
+          const error = new AppError(code, {
+            detail,
+            upstream,
+            headers,
+            reason: 'token broker refusal',
+          })
+          if (until !== undefined) ctx.tokens.tripBreaker(error, until)
+          throw error
+        }
+        return {
+          ...answer.token,
+          via: answer.iamCalls > 0 ? ('fetch' as const) : ('broker' as const),
+        }
       }
     },
     async dropped(token) {
+      const known = await boundedCall('token broker drop', timeoutMs(), async () =>
+        (await stub()).drop(token, deps.now())
+      ).catch(() => null)
+      if (known?.verdict === 'accepted') return known
       dropped = token
-      await bestEffort('token broker drop', async () => (await stub()).drop(token))
+      return undefined
     },
-    async refused(token) {
-      const now = ctx.deps.now()
-      await bestEffort('token broker refused', async () => (await stub()).refused(token, now))
+    async confirm(token): Promise<IdentityCheck> {
+      const url = listStreamsUrl(config)
+      try {
+        const check = await boundedCall('token broker confirm', timeoutMs(), async () =>
+          (await stub()).confirm(identity, url, token, deps.now())
+        )
+        ctx.stats.attempts += check.disCalls
+        return { verdict: check.verdict, until: check.until }
+      } catch {
+        // No broker: this isolate checks on its own (still once per cool-down, by its cache).
+        const startedAt = deps.now()
+        ctx.stats.attempts++
+        ctx.subrequests.used++
+        const remaining = ctx.deadline - startedAt
+        const verdict = await checkIdentity(
+          deps.fetch,
+          url,
+          token,
+          Math.max(0, Math.min(CHECK_TIMEOUT_MS, remaining))
+        )
+        return { verdict, until: startedAt + BREAKER_COOLDOWN_MS }
+      }
     },
   }
 }

@@ -109,6 +109,18 @@ export function classifyDis(
   return fail('upstream_error', upstream, 'DIS rejected the request')
 }
 
+/**
+ * ListStreams as an identity check (README "Shared state"): only a 2xx says the token is fine.
+ * Anything else — a refusal, but also a timeout, a 5xx or throttling — cannot clear the token,
+ * so the breaker trips as it would without the check (fail closed: the storm that locks IAM
+ * users and gets the egress IP blacklisted is worse than 30 s of refusals).
+ */
+export function classifyIdentityCheck(outcome: AttemptOutcome): 'accepted' | 'refused' {
+  return outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300
+    ? 'accepted'
+    : 'refused'
+}
+
 export function classifyIam(outcome: AttemptOutcome, now: number): Verdict {
   if (outcome.kind === 'timeout') return retry(false, undefined, timeoutError('IAM'))
   if (outcome.kind === 'network') return retry(false, undefined, unreachable('IAM', undefined))

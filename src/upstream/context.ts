@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/types'
 import type { FetchLike } from './attempt'
 import type { RetryPolicy } from './retry-policy'
-import type { IssuedToken, TokenCache, TokenSource } from './token-cache'
+import type { IdentityCheck, IssuedToken, TokenCache, TokenSource } from './token-cache'
 
 /** Everything upstream calls depend on, injectable for tests (clock, randomness, fetch). */
 export interface UpstreamDeps {
@@ -46,10 +46,17 @@ export interface IamContext extends RetryContext {
 export interface TokenSupply {
   /** A token for this request's isolate cache to keep. */
   issue(): Promise<IssuedToken & { via: TokenSource }>
-  /** DIS rejected `token` (revoked or expired early): whoever shares it must not hand it out again. */
-  dropped(token: string): Promise<void>
-  /** DIS rejected a fresh `token`: the identity itself is refused; trip the shared breaker. */
-  refused(token: string): Promise<void>
+  /**
+   * DIS rejected `token` (revoked or expired early): whoever shares it must not hand it out
+   * again — unless ListStreams accepted it within the cool-down (then that check is returned,
+   * and only the resource refuses the token).
+   */
+  dropped(token: string): Promise<IdentityCheck | undefined>
+  /**
+   * DIS rejected a fresh `token`: is the identity refused (ListStreams refuses it too; the
+   * shared breaker trips) or only one resource? Once per deployment and cool-down.
+   */
+  confirm(token: string): Promise<IdentityCheck>
 }
 
 /** Request-scoped view of the upstream: shares the isolate's token cache, owns its deadline. */

@@ -1,5 +1,6 @@
-import { attempt } from './attempt'
-import { classifyDis } from './classify'
+import { AppError } from '../errors/app-error'
+import { attempt, type FetchLike } from './attempt'
+import { classifyDis, classifyIdentityCheck } from './classify'
 import type { UpstreamContext } from './context'
 import { retrying } from './retrying'
 import type { TokenLease } from './token-cache'
@@ -56,9 +57,11 @@ export interface DisAnswer {
 /**
  * One DIS call with the token dance (README "How it behaves"): use the cached token; if DIS rejects
  * it, drop it, fetch a new one and retry — once. A token issued while this request was running
- * is already fresh: DIS rejecting it (or the one fetched after a rejection) means the gateway's
- * own identity is refused, so the token breaker trips and later requests fail fast instead of
- * logging in again — the login storm that locks IAM users and gets the egress IP blacklisted.
+ * is already fresh: DIS rejecting it (or the one fetched after a rejection) means either the
+ * gateway's own identity is refused or only this resource refuses it. ListStreams with the same
+ * token tells which: if it refuses too, the breaker trips and later requests fail fast instead
+ * of logging in again — the login storm that locks IAM users and gets the egress IP
+ * blacklisted; if it accepts, only this request fails and everyone else carries on.
  */
 export async function disCall(ctx: UpstreamContext, call: DisCall): Promise<DisAnswer> {
   const { deps } = ctx
@@ -86,18 +89,65 @@ export async function disCall(ctx: UpstreamContext, call: DisCall): Promise<DisA
     onTokenRejected: async (error) => {
       const used = lease
       if (!used) return false
-      if (refreshed || used.issuedAt >= ctx.startedAt) {
-        ctx.tokens.tripBreaker(error)
-        await ctx.supply.refused(used.token)
-        return false
+      // ListStreams accepted this very token within the cool-down: only this resource refuses
+      // it. Dropping it would cost an IAM login per request on that resource.
+      if (ctx.tokens.checked(used.token)?.verdict === 'accepted') throw resourceRefused(error)
+      if (!refreshed && used.issuedAt < ctx.startedAt) {
+        const known = await ctx.supply.dropped(used.token)
+        if (known?.verdict === 'accepted') {
+          ctx.tokens.record(used.token, known)
+          throw resourceRefused(error)
+        }
+        ctx.tokens.invalidate(used.token)
+        refreshed = true
+        return true
       }
-      ctx.tokens.invalidate(used.token)
-      await ctx.supply.dropped(used.token)
-      refreshed = true
-      return true
+      // A fresh token refused: the identity, or only this resource? Ask a call no caller
+      // chooses, once per cool-down (README "Shared state").
+      const check = await ctx.tokens.confirm(
+        used.token,
+        () => ctx.supply.confirm(used.token),
+        ctx.deadline
+      )
+      if (check.verdict === 'accepted') throw resourceRefused(error)
+      ctx.tokens.tripBreaker(error, check.until)
+      return false
     },
   })
   return verdict.acceptedCode
     ? { body: '', acceptedCode: verdict.acceptedCode }
     : { body: verdict.body }
+}
+
+function resourceRefused(error: AppError): AppError {
+  return new AppError('upstream_auth_failed', {
+    upstream: error.options.upstream,
+    detail: 'DIS refused the gateway token for this resource',
+    reason: 'DIS rejected a fresh token; ListStreams accepted it, so the breaker stays closed',
+  })
+}
+
+/** ListStreams (`GET /v2/{project_id}/streams?limit=1`): any identity allowed to use DIS in the project may call it. */
+export function listStreamsUrl(config: { disEndpoint: string; projectId: string }): string {
+  const url = new URL(`/v2/${config.projectId}/streams`, config.disEndpoint)
+  url.searchParams.set('limit', '1')
+  return url.href
+}
+
+/**
+ * Is `token` refused as such, or only by one resource? One ListStreams attempt (no retry, no
+ * token dance): a call no caller chooses, so no caller can make the gateway trip its own breaker.
+ */
+export async function checkIdentity(
+  fetchImpl: FetchLike,
+  url: string,
+  token: string,
+  timeoutMs: number
+): Promise<'accepted' | 'refused'> {
+  const outcome = await attempt(
+    fetchImpl,
+    { url, method: 'GET', headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' } },
+    timeoutMs
+  )
+  return classifyIdentityCheck(outcome)
 }

@@ -11,7 +11,17 @@ import { AppError } from '../errors/app-error'
  * state on their own timers until the token (or the leader's failure) appears. A leader that
  * vanishes (its request was cancelled) is taken over once its fetch is older than the fetch
  * timeout. Result: one IAM call per isolate for a cold burst, without cross-request promises.
+ * The identity check after a rejected token (`confirm`) is coordinated the same way.
  */
+
+/**
+ * While the gateway's identity is refused (IAM said no, or DIS refused a token that ListStreams
+ * also refuses), the deployment tries again at most once per 30 s (README "Shared state").
+ * One rule for the isolates and the token broker: both import it from here.
+ */
+export const BREAKER_COOLDOWN_MS = 30_000
+/** Refresh a token when less than this remains (capped at half its lifetime). */
+export const REFRESH_AHEAD_MS = 5 * 60_000
 
 export interface IssuedToken {
   token: string
@@ -21,21 +31,21 @@ export interface IssuedToken {
   issuedAt: number
 }
 
+/** Whether `token` is still good to hand out at `now` without refreshing it first. */
+export function isFresh(token: IssuedToken, now: number, refreshAheadMs = REFRESH_AHEAD_MS) {
+  const lifetime = token.expiresAt - token.issuedAt
+  return token.expiresAt - Math.min(refreshAheadMs, lifetime / 2) > now
+}
+
 export interface TokenCacheOptions {
   now: () => number
   sleep: (ms: number) => Promise<void>
   /** Refresh when less than this remains (capped at half the token's lifetime). Default 5 min. */
   refreshAheadMs?: number
-  /** A waiter takes over a fetch that has been in flight this long. */
+  /** A waiter takes over a fetch (or an identity check) that has been in flight this long. */
   staleFetchMs: number
   /** How often waiters look at the shared state. */
   pollMs?: number
-  /**
-   * After IAM refused our credentials (or DIS refused a fresh token), fail fast for this long
-   * instead of calling IAM or DIS again. Default 30 s (README "Shared state": at most one IAM
-   * attempt per 30 s while the credentials are refused).
-   */
-  authFailureCooldownMs?: number
 }
 
 /**
@@ -50,9 +60,14 @@ export interface TokenLease {
   issuedAt: number
 }
 
-interface Failure {
-  at: number
-  error: AppError
+/**
+ * What ListStreams said about a token DIS rejected for one resource: `accepted` (the token is
+ * fine, only that resource refuses it) or `refused` (the identity is refused). Valid until
+ * `until` — for a refusal, the end of the deployment's cool-down.
+ */
+export interface IdentityCheck {
+  verdict: 'accepted' | 'refused'
+  until: number
 }
 
 export interface TokenCache {
@@ -64,28 +79,51 @@ export interface TokenCache {
   /** Drops the token if it is still the cached one (DIS rejected it). */
   invalidate(token: string): void
   /**
-   * The gateway's own identity is refused (IAM said no, or DIS rejected a freshly issued token):
-   * drop the token and fail fast for the cool-down, so a burst cannot turn into a login storm
-   * (IAM locks users after repeated failures; DIS blacklists the egress IP: DIS.4309).
+   * The gateway's own identity is refused: drop the token and fail fast until `until` (the
+   * broker's cool-down end when the broker said so; otherwise 30 s from now), so a burst
+   * cannot turn into a login storm (IAM locks users after repeated failures; DIS blacklists the
+   * egress IP: DIS.4309).
    */
-  tripBreaker(error: AppError): void
+  tripBreaker(error: AppError, until?: number): void
+  /** The still-valid identity check of `token`, if this isolate has one. */
+  checked(token: string): IdentityCheck | undefined
+  /** Keeps an identity check someone else ran (the broker) for `token`. */
+  record(token: string, result: IdentityCheck): void
+  /**
+   * Checks the identity behind `token` once per isolate and cool-down: concurrent callers wait
+   * for the leader's answer instead of each running `check`.
+   */
+  confirm(
+    token: string,
+    check: () => Promise<IdentityCheck>,
+    deadline: number
+  ): Promise<IdentityCheck>
 }
+
+type CheckState =
+  | { token: string; startedAt: number; result?: undefined }
+  | { token: string; startedAt: number; result: IdentityCheck }
 
 export function createTokenCache(options: TokenCacheOptions): TokenCache {
   const { now, sleep, staleFetchMs } = options
-  const refreshAheadMs = options.refreshAheadMs ?? 5 * 60_000
+  const refreshAheadMs = options.refreshAheadMs ?? REFRESH_AHEAD_MS
   const pollMs = options.pollMs ?? 5
-  const cooldownMs = options.authFailureCooldownMs ?? 30_000
 
-  let current: (IssuedToken & { lifetimeMs: number }) | undefined
+  let current: IssuedToken | undefined
   let fetchStartedAt: number | undefined
-  let lastFailure: Failure | undefined
+  /** The last failed fetch: waiters that were waiting on it share it. */
+  let lastFailure: { at: number; error: AppError } | undefined
+  /** The identity is refused until `until`: fail fast, call neither IAM nor DIS. */
+  let breaker: { until: number; error: AppError } | undefined
+  let check: CheckState | undefined
 
-  const fresh = (at: number) =>
-    current !== undefined &&
-    current.expiresAt - Math.min(refreshAheadMs, current.lifetimeMs / 2) > at
+  const fresh = (at: number) => current !== undefined && isFresh(current, at, refreshAheadMs)
   /** Still valid for a request started now, even if due for refresh. */
   const usable = (at: number) => current !== undefined && current.expiresAt - 30_000 > at
+  const trip = (error: AppError, until: number) => {
+    current = undefined
+    breaker = { until, error }
+  }
 
   async function lead(
     fetch: () => Promise<IssuedToken & { via?: TokenSource }>
@@ -94,16 +132,17 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     fetchStartedAt = startedAt
     try {
       const issued = await fetch()
-      current = {
-        token: issued.token,
-        expiresAt: issued.expiresAt,
-        issuedAt: issued.issuedAt,
-        lifetimeMs: issued.expiresAt - issued.issuedAt,
-      }
+      current = { token: issued.token, expiresAt: issued.expiresAt, issuedAt: issued.issuedAt }
       lastFailure = undefined
       return { token: issued.token, source: issued.via ?? 'fetch', issuedAt: issued.issuedAt }
     } catch (error) {
-      if (error instanceof AppError) lastFailure = { at: now(), error }
+      if (error instanceof AppError) {
+        lastFailure = { at: now(), error }
+        // A refusal the broker reported has already set the breaker to the broker's end.
+        if (error.code === 'upstream_auth_failed' && breaker?.error !== error) {
+          trip(error, now() + BREAKER_COOLDOWN_MS)
+        }
+      }
       throw error
     } finally {
       if (fetchStartedAt === startedAt) fetchStartedAt = undefined
@@ -113,10 +152,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   return {
     async get(fetch, deadline) {
       const startedAt = now()
-      const failure = lastFailure
-      if (failure?.error.code === 'upstream_auth_failed' && startedAt - failure.at < cooldownMs) {
-        throw failure.error
-      }
+      if (breaker && startedAt < breaker.until) throw breaker.error
       if (current && fresh(startedAt)) return lease(current, 'cache')
       for (;;) {
         const at = now()
@@ -124,10 +160,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
         if (!inFlight) return lead(fetch)
         // Someone else is fetching. A token that is only due for refresh is still good to use.
         if (current && usable(at)) return lease(current, 'cache')
-        if (at >= deadline)
-          throw new AppError('upstream_timeout', {
-            reason: 'waited for IAM token past the deadline',
-          })
+        if (at >= deadline) throw waitedPastDeadline('IAM token')
         await sleep(pollMs)
         if (current && fresh(now())) return lease(current, 'shared')
         // The leader failed after we started waiting: share its answer instead of piling on.
@@ -137,13 +170,46 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     invalidate(token) {
       if (current?.token === token) current = undefined
     },
-    tripBreaker(error) {
-      current = undefined
-      lastFailure = { at: now(), error }
+    tripBreaker(error, until) {
+      trip(error, until ?? now() + BREAKER_COOLDOWN_MS)
+    },
+    checked(token) {
+      const result = check?.token === token ? check.result : undefined
+      return result && now() < result.until ? result : undefined
+    },
+    record(token, result) {
+      check = { token, startedAt: now(), result }
+    },
+    async confirm(token, run, deadline) {
+      for (;;) {
+        const known = this.checked(token)
+        if (known) return known
+        const at = now()
+        const state = check
+        const waiting =
+          state?.token === token && !state.result && at - state.startedAt < staleFetchMs
+        if (!waiting) {
+          const mine: CheckState = { token, startedAt: at }
+          check = mine
+          try {
+            const result = await run()
+            if (check === mine) check = { token, startedAt: at, result }
+            return result
+          } finally {
+            if (check === mine) check = undefined
+          }
+        }
+        if (at >= deadline) throw waitedPastDeadline('identity check')
+        await sleep(pollMs)
+      }
     },
   }
 }
 
 function lease(token: IssuedToken, source: TokenSource): TokenLease {
   return { token: token.token, source, issuedAt: token.issuedAt }
+}
+
+function waitedPastDeadline(what: string): AppError {
+  return new AppError('upstream_timeout', { reason: `waited for ${what} past the deadline` })
 }

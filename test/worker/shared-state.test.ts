@@ -234,12 +234,15 @@ describe('token broker across instances', () => {
   it('a fresh token DIS rejects trips the breaker deployment-wide: the other instance calls neither IAM nor DIS', async () => {
     const { a, b } = await twoInstances()
     await a.emulator.addFault({ route: 'delete_checkpoint', status: 401, error_code: 'APIGW.0301' })
+    // The identity itself is refused: ListStreams with the same token is refused too.
+    await a.emulator.addFault({ route: 'list_streams', status: 401, error_code: 'APIGW.0301' })
     expect((await a.reset(QUERY, API_KEYS.billing)).status).toBe(502)
-    expect(await counts(a)).toMatchObject({ iam_token: 1, delete_checkpoint: 1 })
+    const tripped = { iam_token: 1, delete_checkpoint: 1, list_streams: 1 }
+    expect(await counts(a)).toMatchObject(tripped)
     const fromB = await b.reset(QUERY, API_KEYS.billing)
     expect(fromB.status).toBe(502)
     expect((await problemOf(fromB)).code).toBe('upstream_auth_failed')
-    expect(await counts(a)).toMatchObject({ iam_token: 1, delete_checkpoint: 1 })
+    expect(await counts(a)).toMatchObject(tripped)
   })
 
   it('with a wrong password the whole deployment tries IAM at most once per 30 s', async () => {

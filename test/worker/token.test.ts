@@ -77,6 +77,12 @@ describe('IAM token', () => {
         status: style === 'apigw' ? 401 : 441,
         error_code: style === 'apigw' ? 'APIGW.0301' : 'DIS.4114',
       })
+      // The identity is refused: ListStreams with the same token is refused too.
+      await gw.emulator.addFault({
+        route: 'list_streams',
+        status: style === 'apigw' ? 401 : 441,
+        error_code: style === 'apigw' ? 'APIGW.0301' : 'DIS.4114',
+      })
       const response = await gw.reset(QUERY, API_KEYS.billing)
       expect(response.status).toBe(502)
       const problem = await problemOf(response)
@@ -89,12 +95,14 @@ describe('IAM token', () => {
       expect((await gw.emulator.calls()).counts).toMatchObject({
         iam_token: 1,
         delete_checkpoint: 1,
+        list_streams: 1,
       })
       // Later requests fail fast for the cool-down: no IAM call, no DIS call.
       expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(502)
       expect((await gw.emulator.calls()).counts).toMatchObject({
         iam_token: 1,
         delete_checkpoint: 1,
+        list_streams: 1,
       })
     }
   )
@@ -107,11 +115,13 @@ describe('IAM token', () => {
       status: 401,
       error_code: 'APIGW.0301',
     })
+    await gw.emulator.addFault({ route: 'list_streams', status: 401, error_code: 'APIGW.0301' })
     await gw.emulator.resetCalls()
     expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(502)
-    expect((await gw.emulator.calls()).counts).toMatchObject({ iam_token: 1, delete_checkpoint: 2 })
+    const tripped = { iam_token: 1, delete_checkpoint: 2, list_streams: 1 }
+    expect((await gw.emulator.calls()).counts).toMatchObject(tripped)
     expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(502)
-    expect((await gw.emulator.calls()).counts).toMatchObject({ iam_token: 1, delete_checkpoint: 2 })
+    expect((await gw.emulator.calls()).counts).toMatchObject(tripped)
   })
 
   it('login storm: 50 concurrent requests whose fresh tokens DIS rejects make 1 IAM call', async () => {
@@ -121,6 +131,7 @@ describe('IAM token', () => {
       status: 401,
       error_code: 'APIGW.0301',
     })
+    await gw.emulator.addFault({ route: 'list_streams', status: 401, error_code: 'APIGW.0301' })
     const responses = await Promise.all(
       Array.from({ length: 50 }, () => gw.reset(QUERY, API_KEYS.billing))
     )
@@ -128,6 +139,8 @@ describe('IAM token', () => {
     const { counts } = await gw.emulator.calls()
     report(`login storm of 50: ${counts.iam_token} IAM, ${counts.delete_checkpoint} DIS calls`)
     expect(counts.iam_token).toBe(1)
+    // One identity check for the whole burst (single-flight), not one per rejected request.
+    expect(counts.list_streams).toBe(1)
     // Each request sends at most its one DELETE with the shared fresh token; none logs in again.
     expect(counts.delete_checkpoint).toBeLessThanOrEqual(50)
     expect((await gw.reset(QUERY, API_KEYS.billing)).status).toBe(502)
