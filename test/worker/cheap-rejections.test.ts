@@ -14,10 +14,12 @@ import { registerSecret } from '../support/log-capture'
 const SECRET = 'whsec_Y2hlYXAtcmVqZWN0aW9ucy1zZWNyZXQtMzItYnl0ZXM='
 const GITHUB_SECRET = 'cheap-rejections-github-secret'
 const FIXED_SECRET = 'whsec_Y2hlYXAtZml4ZWQtdGFyZ2V0LXNlY3JldC0zMi1i'
-for (const s of [SECRET, GITHUB_SECRET, FIXED_SECRET]) registerSecret(s)
+const NONE_SECRET = 'whsec_Y2hlYXAtbm8tYWNjZXNzLXNlY3JldC0zMi1ieXRlcyE='
+for (const s of [SECRET, GITHUB_SECRET, FIXED_SECRET, NONE_SECRET]) registerSecret(s)
 
 const CLIENTS = [
   { id: 'ci', webhook_secrets: [SECRET], allow: ['orders/*'] },
+  { id: 'none', webhook_secrets: [NONE_SECRET], allow: [] },
   { id: 'gh', signature: 'github', webhook_secrets: [GITHUB_SECRET], allow: ['orders/*'] },
   {
     id: 'fixed',
@@ -76,11 +78,11 @@ const nextId = () => `msg_cheap_${Date.now()}_${++counter}`
 
 async function deliver(
   gw: Awaited<ReturnType<typeof startGateway>>,
-  client: 'ci' | 'fixed',
+  client: 'ci' | 'fixed' | 'none',
   body: string | Uint8Array
 ) {
   const headers = await standardWebhookHeaders({
-    secret: client === 'ci' ? SECRET : FIXED_SECRET,
+    secret: { ci: SECRET, fixed: FIXED_SECRET, none: NONE_SECRET }[client],
     id: nextId(),
     timestamp: Math.floor(Date.now() / 1000),
     body,
@@ -142,6 +144,15 @@ describe('cheap rejections cost no shared state', () => {
       headers: { 'Content-Type': 'application/json', ...headers },
     })
     expect(response.status).toBe(403)
+    expect(guardCalls).toEqual([])
+    expect(ledgerCalls).toEqual([])
+  })
+
+  it('a client with an empty allow → 403, 0 Durable Object calls (neither guard nor ledger)', async () => {
+    const { gw, guardCalls, ledgerCalls } = await startCounted()
+    const response = await deliver(gw, 'none', valid)
+    expect(response.status).toBe(403)
+    expect((await problemOf(response)).code).toBe('forbidden')
     expect(guardCalls).toEqual([])
     expect(ledgerCalls).toEqual([])
   })
