@@ -12,7 +12,8 @@ const LEASE_MARGIN_MS = 2_000
 
 /**
  * Webhook replay protection across the whole deployment (README "Shared state"), after the
- * signature check (an unverified id could be used to block real deliveries):
+ * signature check (an unverified id could be used to block real deliveries) and after the body
+ * and scope checks (a delivery that is refused anyway costs no reservation):
  * - first delivery → reserved, processed; on a 200 the receipt is stored for
  *   REPLAY_RETENTION_HOURS, on any failure the reservation is released so the sender's retry
  *   is processed;
