@@ -53,19 +53,35 @@ export class ResetLedger extends DurableObject<Env> {
       'CREATE INDEX IF NOT EXISTS resets_by_target ON resets (stream_name, app_name, seq)',
       // Sweeps find expired rows and the next expiry through this index (expiry-alarm.ts).
       'CREATE INDEX IF NOT EXISTS resets_by_expiry ON resets (expires_at)',
+      // The saved metadata of entries too large for one row (see `spill` below).
+      `CREATE TABLE IF NOT EXISTS reset_metadata (
+        seq INTEGER NOT NULL,
+        part INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (seq, part)
+      ) WITHOUT ROWID`,
+      `CREATE TRIGGER IF NOT EXISTS reset_metadata_swept AFTER DELETE ON resets
+       BEGIN DELETE FROM reset_metadata WHERE seq = old.seq; END`,
     ]))
   }
 
   /** Written durably before the first DELETE (the output gate holds the reply until it is). */
   async record(entry: LedgerEntry, expiresAt: number): Promise<void> {
-    this.#sql.exec(
-      'INSERT INTO resets (reset_id, stream_name, app_name, expires_at, entry) VALUES (?, ?, ?, ?, ?)',
-      entry.reset_id,
-      entry.stream_name,
-      entry.app_name,
-      expiresAt,
-      JSON.stringify(entry)
-    )
+    this.ctx.storage.transactionSync(() => {
+      const stored = spill(entry)
+      const { seq } = this.#sql
+        .exec<{ seq: number }>(
+          `INSERT INTO resets (reset_id, stream_name, app_name, expires_at, entry) VALUES (?, ?, ?, ?, ?)
+           RETURNING seq`,
+          entry.reset_id,
+          entry.stream_name,
+          entry.app_name,
+          expiresAt,
+          stored.row
+        )
+        .one()
+      writeMetadata(this.#sql, seq, stored.metadata)
+    })
     await this.#alarm.ensure(expiresAt)
   }
 
@@ -79,13 +95,13 @@ export class ResetLedger extends DurableObject<Env> {
 
   async get(resetId: string, now: number): Promise<LedgerEntry | null> {
     const row = this.#sql
-      .exec<{ entry: string }>(
-        'SELECT entry FROM resets WHERE reset_id = ? AND expires_at > ?',
+      .exec<{ seq: number; entry: string }>(
+        'SELECT seq, entry FROM resets WHERE reset_id = ? AND expires_at > ?',
         resetId,
         now
       )
       .toArray()[0]
-    return row ? (JSON.parse(row.entry) as LedgerEntry) : null
+    return row ? readEntry(this.#sql, row.seq, row.entry) : null
   }
 
   /**
@@ -204,16 +220,16 @@ export class ResetLedger extends DurableObject<Env> {
    */
   async lockUndo(resetId: string, now: number, leaseMs: number): Promise<UndoLock> {
     const locked = this.#sql
-      .exec<{ entry: string }>(
+      .exec<{ seq: number; entry: string }>(
         `UPDATE resets SET undo_lock_until = ? WHERE reset_id = ? AND expires_at > ? AND undo_lock_until <= ?
-         RETURNING entry`,
+         RETURNING seq, entry`,
         now + leaseMs,
         resetId,
         now,
         now
       )
       .toArray()[0]
-    if (locked) return { state: 'locked', entry: JSON.parse(locked.entry) as LedgerEntry }
+    if (locked) return { state: 'locked', entry: readEntry(this.#sql, locked.seq, locked.entry) }
     const exists = this.#sql
       .exec('SELECT 1 FROM resets WHERE reset_id = ? AND expires_at > ?', resetId, now)
       .toArray()
@@ -233,12 +249,75 @@ export class ResetLedger extends DurableObject<Env> {
   #update(resetId: string, change: (entry: LedgerEntry) => LedgerEntry, alsoSet?: string): void {
     this.ctx.storage.transactionSync(() => {
       const row = this.#sql
-        .exec<{ entry: string }>('SELECT entry FROM resets WHERE reset_id = ?', resetId)
+        .exec<{ seq: number; entry: string }>(
+          'SELECT seq, entry FROM resets WHERE reset_id = ?',
+          resetId
+        )
         .toArray()[0]
       if (!row) return
-      const entry = change(JSON.parse(row.entry) as LedgerEntry)
+      const entry = change(readEntry(this.#sql, row.seq, row.entry))
+      const stored = spill(entry)
       const set = alsoSet ? `entry = ?, ${alsoSet}` : 'entry = ?'
-      this.#sql.exec(`UPDATE resets SET ${set} WHERE reset_id = ?`, JSON.stringify(entry), resetId)
+      this.#sql.exec(`UPDATE resets SET ${set} WHERE reset_id = ?`, stored.row, resetId)
+      if (stored.metadata !== null || !row.entry.includes('"previous_metadata"')) {
+        this.#sql.exec('DELETE FROM reset_metadata WHERE seq = ?', row.seq)
+        writeMetadata(this.#sql, row.seq, stored.metadata)
+      }
     })
+  }
+}
+
+/**
+ * Cloudflare limits a SQLite row (and a string or blob in it) to 2 MB. An entry for
+ * `partition_id=all` on a Paid plan can hold ~5 000 partitions, each with up to 1 000 characters
+ * of saved metadata (docs/upstream.md) — more than 5 MB. Such an entry is stored without its
+ * metadata (under 1 MB: ids, 19-digit positions and results are ASCII), and the metadata goes to
+ * `reset_metadata` in parts small enough for a row each. Entries below the threshold — every
+ * ordinary reset — are one row as before: no extra write.
+ */
+const ROW_BYTES = 1_000_000
+/** UTF-16 units per metadata part: at most 3 bytes each in UTF-8, so a part stays under 2 MB. */
+const PART_UNITS = 500_000
+
+function spill(entry: LedgerEntry): { row: string; metadata: string | null } {
+  const row = JSON.stringify(entry)
+  if (row.length * 3 <= ROW_BYTES || new TextEncoder().encode(row).length <= ROW_BYTES) {
+    return { row, metadata: null }
+  }
+  const metadata = JSON.stringify(entry.partitions.map((p) => p.previous_metadata))
+  const partitions = entry.partitions.map(({ previous_metadata: _, ...rest }) => rest)
+  return { row: JSON.stringify({ ...entry, partitions }), metadata }
+}
+
+function writeMetadata(sql: SqlStorage, seq: number, metadata: string | null): void {
+  if (metadata === null) return
+  for (let part = 0, at = 0; at < metadata.length; part++) {
+    let end = Math.min(at + PART_UNITS, metadata.length)
+    // Never split a surrogate pair: half of one cannot be stored as text.
+    const last = metadata.charCodeAt(end - 1)
+    if (end < metadata.length && last >= 0xd800 && last <= 0xdbff) end -= 1
+    sql.exec(
+      'INSERT INTO reset_metadata (seq, part, data) VALUES (?, ?, ?)',
+      seq,
+      part,
+      metadata.slice(at, end)
+    )
+    at = end
+  }
+}
+
+/** The entry with its saved metadata, wherever it is stored. */
+function readEntry(sql: SqlStorage, seq: number, row: string): LedgerEntry {
+  const entry = JSON.parse(row) as LedgerEntry
+  if (entry.partitions.every((p) => p.previous_metadata !== undefined)) return entry
+  const text = sql
+    .exec<{ data: string }>('SELECT data FROM reset_metadata WHERE seq = ? ORDER BY part', seq)
+    .toArray()
+    .map((part) => part.data)
+    .join('')
+  const metadata = (text ? JSON.parse(text) : []) as string[]
+  return {
+    ...entry,
+    partitions: entry.partitions.map((p, i) => ({ ...p, previous_metadata: metadata[i] ?? '' })),
   }
 }

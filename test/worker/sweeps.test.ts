@@ -127,12 +127,14 @@ describe.each(stores)('$name sweeps', (store) => {
     for (;;) {
       const at = await alarmOf(stub)
       if (at === null || alarms > 100) break
-      // Travel to the alarm's time: move every expiry back by the wait instead of waiting.
+      // Every alarm sits on a batch boundary, so rows expiring within one window share it.
+      expect(at % store.batchMs).toBe(0)
+      // Travel to the alarm's time: move every expiry back instead of waiting, by whole batch
+      // windows so that batch boundaries stay boundaries (the clock lands at or up to one window
+      // after the alarm's time, as a late alarm would).
+      const wait = Math.max(0, Math.ceil((at - Date.now()) / store.batchMs) * store.batchMs)
       await runInDurableObject(stub, (_, state) => {
-        state.storage.sql.exec(
-          `UPDATE ${store.table} SET expires_at = expires_at - ?`,
-          at - Date.now()
-        )
+        state.storage.sql.exec(`UPDATE ${store.table} SET expires_at = expires_at - ?`, wait)
       })
       expect(await runDurableObjectAlarm(stub)).toBe(true)
       alarms += 1
