@@ -1,6 +1,6 @@
 // CLI: `node emulator/main.ts [--port 8788] [--host 127.0.0.1]` (env EMULATOR_PORT also works).
 import { parseArgs } from 'node:util'
-import { defaultSeed } from './seed.ts'
+import { demoSeed } from './seed.ts'
 import { startEmulator } from './server.ts'
 
 const { values } = parseArgs({
@@ -15,7 +15,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2)
 }
 
-const seed = defaultSeed()
+const seed = demoSeed()
 const emu = await startEmulator({ port, host: values.host ?? '127.0.0.1', seed })
 const project = seed.projects[0]
 const user = seed.users[0]

@@ -2,7 +2,7 @@
 // facts in docs/emulator.md § Records and time / § Cursors and records.
 import { describe, expect, it } from 'vitest'
 import { checkpointsUrl, DEMO, fetchToken, streamUrl } from '../../../emulator/demo.ts'
-import { defaultSeed } from '../../../emulator/seed.ts'
+import { defaultSeed, demoSeed } from '../../../emulator/seed.ts'
 import { ctl, emu, token, useEmulator } from './harness.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
@@ -429,5 +429,34 @@ describe('control: clock', () => {
     expect((await ctl.setClockOffset(-5)).offset_ms).toBe(-5)
     await ctl.reset()
     expect((await ctl.clock()).offset_ms).toBe(0)
+  })
+})
+
+describe('demoSeed (npm run emulator)', () => {
+  it('ranges move as producers write and records age out; ledger crosses 2^53 exactly', async () => {
+    const child = await ctl.spawn(demoSeed())
+    try {
+      const tok = await fetchToken(child.url)
+      expect(await ranges('orders', child.url, tok)).toEqual([
+        '[0 : 100]',
+        '[0 : 100]',
+        '[0 : 100]',
+      ])
+      // half a minute on: clear of the records' exact write times
+      await child.advanceClock(30_000)
+      // 3 h at one record per 2 s (+15 since), all within 24 h retention
+      expect((await ranges('payments', child.url, tok))[0]).toBe('[1204331 : 1209746]')
+      // 26 h at one a minute under 24 h retention: the first 120 have aged out
+      expect((await ranges('clicks', child.url, tok))[0]).toBe('[48330 : 49770]')
+      await child.advanceClock(60_000)
+      expect((await ranges('payments', child.url, tok))[0]).toBe('[1204331 : 1209776]')
+      expect((await ranges('clicks', child.url, tok))[0]).toBe('[48331 : 49771]')
+      // 2^53 = 9007199254740992; one record per 5 s
+      expect((await ranges('ledger', child.url, tok))[0]).toBe(
+        '[9007199254740392 : 9007199254741000]'
+      )
+    } finally {
+      await child.shutdown()
+    }
   })
 })
