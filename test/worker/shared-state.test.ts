@@ -7,6 +7,7 @@ import {
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { standardWebhookHeaders } from '../../scripts/webhook-signing.ts'
+import { brokerName } from '../../src/state/token-supply'
 import { API_KEYS } from '../support/fixtures'
 import { problemOf, startGateway, type TestGateway } from '../support/gateway'
 import { registerSecret, report } from '../support/log-capture'
@@ -268,6 +269,58 @@ describe('token broker across instances', () => {
     await Promise.all([a.reset(QUERY, API_KEYS.billing), b.reset(QUERY, API_KEYS.billing)])
     expect(await iamCalls()).toBe(2)
     expect((await counts(a)).delete_checkpoint).toBe(0)
+  })
+})
+
+describe("the token broker's name", () => {
+  const identityOf = (gw: TestGateway) => {
+    const vars = gw.bindings as Record<string, string>
+    return {
+      iamEndpoint: new URL(vars.IAM_ENDPOINT).origin,
+      iamDomainName: vars.IAM_DOMAIN_NAME,
+      iamUserName: vars.IAM_USER_NAME,
+      projectId: vars.DIS_PROJECT_ID,
+    }
+  }
+
+  it('is a digest of the non-secret identity only: no function of the password to verify guesses against', async () => {
+    const identity = {
+      iamEndpoint: 'https://iam.example',
+      iamDomainName: 'd',
+      iamUserName: 'u',
+      projectId: 'p',
+    }
+    const name = await brokerName(identity)
+    const digest = new Uint8Array(
+      await crypto.subtle.digest(
+        'SHA-256',
+        new TextEncoder().encode('https://iam.example\0d\0u\0p')
+      )
+    )
+    expect(name).toBe(`iam:${[...digest].map((b) => b.toString(16).padStart(2, '0')).join('')}`)
+    // Whatever the password, the same name: it cannot tell a right guess from a wrong one.
+    const passwords = ['S3cret!', 'guess-1', '']
+    const names = await Promise.all(
+      passwords.map((iamPassword) => brokerName({ ...identity, iamPassword } as typeof identity))
+    )
+    expect(new Set(names)).toEqual(new Set([name]))
+  })
+
+  it('a rotated password shares the object but not its token or breaker', async () => {
+    registerSecret('old-password-before-rotation')
+    const old = await startGateway({ bindings: { IAM_PASSWORD: 'old-password-before-rotation' } })
+    const current = await startGateway({ emulator: old.emulator })
+    // The old password is refused: its breaker opens.
+    expect((await old.reset(QUERY, API_KEYS.billing)).status).toBe(502)
+    // The new one is not held back by it, and gets its own token.
+    expect((await current.reset(QUERY, API_KEYS.billing)).status).toBe(200)
+    // The old password's breaker still holds: no new IAM attempt with it.
+    expect((await old.reset(QUERY, API_KEYS.billing)).status).toBe(502)
+    expect(await counts(old)).toMatchObject({ iam_token: 2, delete_checkpoint: 1 })
+    // One object for the identity, named from its non-secret parts.
+    const expected = env.TOKEN_BROKER.idFromName(await brokerName(identityOf(current)))
+    const ids = (await listDurableObjectIds(env.TOKEN_BROKER)).map((id) => id.toString())
+    expect(ids).toContain(expected.toString())
   })
 })
 
