@@ -274,7 +274,7 @@ describe('token broker across instances', () => {
 
 describe("the token broker's name", () => {
   const identityOf = (gw: TestGateway) => {
-    const vars = gw.bindings as Record<string, string>
+    const vars = gw.bindings
     return {
       iamEndpoint: new URL(vars.IAM_ENDPOINT).origin,
       iamDomainName: vars.IAM_DOMAIN_NAME,
