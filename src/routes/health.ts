@@ -4,13 +4,17 @@ import type { RuntimeResult } from '../runtime'
 
 /**
  * `GET /healthz`: for load balancers and people. Never calls upstream and is reachable even
- * when the configuration is invalid (so a broken deploy is visible), saying only whether the
- * configuration parsed — never why.
+ * when the configuration is invalid, saying only whether the configuration parsed — never why
+ * (the reason is in the log line of any other route). An invalid configuration is a 503, not a
+ * 200: a load balancer or an uptime check must stop sending traffic to a deployment that answers
+ * every real request with 500 `misconfigured` (README "Configuration").
  */
 export function healthRoutes(runtimeFor: (env: object) => RuntimeResult) {
   return new Hono<AppEnv>().get('/', (c) => {
     c.get('log').route = 'GET /healthz'
-    const config = runtimeFor(c.env ?? {}).ok ? 'valid' : 'invalid'
-    return c.json({ status: 'ok', config }, 200)
+    if (!runtimeFor(c.env ?? {}).ok) {
+      return c.json({ status: 'misconfigured', config: 'invalid' }, 503)
+    }
+    return c.json({ status: 'ok', config: 'valid' }, 200)
   })
 }
