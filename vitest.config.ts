@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { DEMO } from './emulator/demo.ts'
 import { IAM_PASSWORD } from './test/support/fixtures.ts'
 
 /**
@@ -11,6 +12,15 @@ import { IAM_PASSWORD } from './test/support/fixtures.ts'
  * secret from the developer's shell.
  */
 const TEST_SECRETS = { IAM_PASSWORD, GATEWAY_CLIENTS: '[]' }
+/**
+ * The identity wrangler.toml leaves empty on purpose (README "Deploy": the shipped file is not a
+ * deployable configuration): the emulator's demo project and IAM user, as `npm run dev` uses.
+ */
+const TEST_IDENTITY = {
+  DIS_PROJECT_ID: DEMO.projectId,
+  IAM_DOMAIN_NAME: DEMO.domainName,
+  IAM_USER_NAME: DEMO.userName,
+}
 Object.assign(process.env, TEST_SECRETS)
 // wrangler then says "Using secrets defined in process.env" (info) once per test file; its
 // warnings and errors still show. WRANGLER_LOG=info (or debug) in the shell brings it back.
@@ -55,6 +65,7 @@ export default defineConfig({
                 bindings: {
                   DIS_ENDPOINT: emulator,
                   IAM_ENDPOINT: emulator,
+                  ...TEST_IDENTITY,
                   ...TEST_SECRETS,
                 },
               },

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type EmulatorClient, emulatorClient } from '../../../emulator/client.ts'
+import { DEMO } from '../../../emulator/demo.ts'
 import { type RunningEmulator, startEmulator } from '../../../emulator/server.ts'
 import {
   newStandardWebhookSecret,
@@ -33,7 +34,14 @@ const instances: RunningWorker[] = []
 async function boot(persistDir: string): Promise<RunningWorker> {
   const started = await startWorker({
     persistDir,
-    vars: { DIS_ENDPOINT: emulator.url, IAM_ENDPOINT: emulator.url },
+    vars: {
+      DIS_ENDPOINT: emulator.url,
+      IAM_ENDPOINT: emulator.url,
+      // wrangler.toml leaves the identity empty (not deployable as shipped): the emulator's.
+      DIS_PROJECT_ID: DEMO.projectId,
+      IAM_DOMAIN_NAME: DEMO.domainName,
+      IAM_USER_NAME: DEMO.userName,
+    },
     secrets: {
       IAM_PASSWORD,
       GATEWAY_CLIENTS: JSON.stringify([
