@@ -59,8 +59,8 @@ export function describeStream(inst: Instance, r: DisRequest): Reply {
         status: p.status,
         partition_id: canonicalPartitionId(p.number),
         hash_range: p.hash_range,
-        // "[A : B]" from the records now; null for EXPIRED (docs/upstream.md § DescribeStream:
-        // Huawei's adapter reads a null range as expired).
+        // "[A : B]" from the records now; null for EXPIRED, which Huawei's adapter reads as
+        // expired (docs/emulator.md § Records and time).
         sequence_number_range:
           p.status === 'EXPIRED' ? null : rangeText(partitionRange(inst.world, stream, p)),
       })),

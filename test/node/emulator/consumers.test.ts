@@ -1,6 +1,6 @@
 // The live consumer (docs/emulator.md § Live consumer): Huawei's DIS Kafka adapter, while running,
 // re-commits its in-memory position at its next auto-commit, overwriting an external change, and
-// skips commits whose value did not change (docs/upstream.md § version 3 facts, 9.4).
+// skips commits whose value did not change.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { checkpointsUrl } from '../../../emulator/demo.ts'

@@ -1,5 +1,5 @@
-// Records, time, cursors and GetRecords: docs/upstream.md § DescribeStream and the version 3
-// facts in docs/emulator.md § Records and time / § Cursors and records.
+// Records, time, cursors and GetRecords: docs/emulator.md § Records and time and § Cursors and
+// records (DescribeStream's "[A : B]", GetCursor's five types and errors, GetRecords).
 import { describe, expect, it } from 'vitest'
 import { checkpointsUrl, DEMO, fetchToken, streamUrl } from '../../../emulator/demo.ts'
 import { defaultSeed, demoSeed } from '../../../emulator/seed.ts'
