@@ -204,4 +204,52 @@ describe('token cache', () => {
       issuedAt,
     })
   })
+
+  it("a breaker tripped with the broker's end stays open until then, not 30 s from now", async () => {
+    const { cache, issue, calls, clock } = setup()
+    const refusal = new AppError('upstream_auth_failed')
+    // The broker tripped 20 s ago: 10 s of its cool-down are left.
+    cache.tripBreaker(refusal, clock.now() + 10_000)
+    clock.advance(9_999)
+    await expect(cache.get(issue(), clock.now() + 10_000)).rejects.toBe(refusal)
+    clock.advance(1)
+    expect((await cache.get(issue(), clock.now() + 10_000)).token).toBe('token-1')
+    expect(calls()).toBe(1)
+  })
+
+  it("a refusal the supply reported with the broker's end is not extended to 30 s", async () => {
+    const { cache, clock } = setup()
+    let calls = 0
+    const refused = async (): Promise<IssuedToken> => {
+      calls++
+      const error = new AppError('upstream_auth_failed')
+      cache.tripBreaker(error, clock.now() + 5_000)
+      throw error
+    }
+    await expect(cache.get(refused, clock.now() + 10_000)).rejects.toThrow(AppError)
+    clock.advance(5_000)
+    await expect(cache.get(refused, clock.now() + 10_000)).rejects.toThrow(AppError)
+    expect(calls).toBe(2)
+  })
+
+  it('an identity check runs once for concurrent callers and is kept until it expires', async () => {
+    const { cache, clock } = setup()
+    let checks = 0
+    const check = async () => {
+      checks++
+      await clock.sleep(50)
+      return { verdict: 'accepted' as const, until: clock.now() + 30_000 }
+    }
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => cache.confirm('t', check, clock.now() + 10_000))
+    )
+    expect(checks).toBe(1)
+    expect(new Set(results.map((r) => r.verdict))).toEqual(new Set(['accepted']))
+    expect(cache.checked('t')?.verdict).toBe('accepted')
+    expect(cache.checked('another token')).toBeUndefined()
+    clock.advance(30_000)
+    expect(cache.checked('t')).toBeUndefined()
+    await cache.confirm('t', check, clock.now() + 10_000)
+    expect(checks).toBe(2)
+  })
 })
