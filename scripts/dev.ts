@@ -191,7 +191,10 @@ try {
   await shutdown(1)
 }
 
-/** A committed checkpoint of the demo world the client may reset, the demo target first. */
+/**
+ * What the printed commands target: the preferred demo checkpoint if the client may reset it,
+ * else another committed one it may, else any stream/app of the demo world it may (partition 0).
+ */
 function targetFor(
   client: { allow: Parameters<typeof isAllowed>[0] },
   preferred: typeof DEMO_TARGET
@@ -203,6 +206,9 @@ function targetFor(
       app_name: c.app_name,
       partition: Number(c.partition_id.replace(/^shardId-0*/, '') || '0'),
     })),
+    ...seed.streams.flatMap((stream) =>
+      seed.apps.map((app) => ({ stream_name: stream.name, app_name: app, partition: 0 }))
+    ),
   ]
   const hit = committed.find((c) => isAllowed(client.allow, c.stream_name, c.app_name))
   if (!hit) return undefined
@@ -237,7 +243,7 @@ if (bearer && target) {
     lines.push(`    API_KEY=...   # the key whose SHA-256 is in api_key_sha256`, '')
   }
   lines.push(
-    `  Reset partition ${target.partition} of app "${target.app}" on stream "${target.stream}" (committed at "${target.seeded?.sequence_number ?? '?'}"):`,
+    `  Reset partition ${target.partition} of app "${target.app}" on stream "${target.stream}" (${target.seeded ? `committed at "${target.seeded.sequence_number}"` : 'no checkpoint yet'}):`,
     '',
     `    curl -i -X DELETE ${auth} \\`,
     `      "${gateway}/v1/checkpoints?${query}"`,
@@ -258,7 +264,7 @@ if (bearer && target) {
       '',
       `    curl -s ${auth} "${gateway}/v1/resets"`,
       '',
-      `  Undo the reset (commits "${target.seeded?.sequence_number ?? '?'}" back), with the reset_id from the receipt:`,
+      `  Undo the reset (${target.seeded ? `commits "${target.seeded.sequence_number}" back` : 'nothing to put back here'}), with the reset_id from the receipt:`,
       '',
       '    RESET_ID=rst_...   # paste it here',
       `    curl -i -X POST ${auth} "${gateway}/v1/resets/$RESET_ID/undo"`,
