@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { compileAllowRule, isAllowed } from '../../../src/auth/allow'
-import { classifyDis, classifyIam } from '../../../src/upstream/classify'
+import { classifyDis, classifyIam, classifyIdentityCheck } from '../../../src/upstream/classify'
 import { upstreamErrorCode } from '../../../src/upstream/error-body'
 import { readIssuedToken } from '../../../src/upstream/iam'
 
@@ -108,6 +108,24 @@ describe('classifyIam', () => {
     const verdict = classifyIam(response(status), Date.now())
     expect(verdict.kind).toBe(kind)
     if (code) expect('error' in verdict && verdict.error.code).toBe(code)
+  })
+})
+
+describe('classifyIdentityCheck (ListStreams after a rejected token)', () => {
+  it('only a 2xx clears the token; a refusal, an error or no answer does not', () => {
+    expect(classifyIdentityCheck(response(200, '{"total_number":1}'))).toBe('accepted')
+    for (const outcome of [
+      response(401, '{"error_code":"APIGW.0301"}'),
+      response(441, '{"errorCode":"DIS.4114"}'),
+      response(403, '{"errorCode":"DIS.4116"}'),
+      response(429),
+      response(500),
+      response(302),
+      { kind: 'timeout' as const },
+      { kind: 'network' as const },
+    ]) {
+      expect(classifyIdentityCheck(outcome)).toBe('refused')
+    }
   })
 })
 
