@@ -50,7 +50,9 @@ export function createApp(options: AppOptions = {}) {
   )
 
   const app = new Hono<AppEnv>()
-  app.use(requestId({ limitLength: 128 }))
+  // The gateway's own id always (headerName '' ignores the caller's X-Request-Id, which
+  // requestContext keeps as client_request_id).
+  app.use(requestId({ headerName: '' }))
   app.use(requestContext(deps.now))
   // A known path with another method: 405 with `Allow`, derived from the routes below.
   app.use(

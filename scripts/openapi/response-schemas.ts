@@ -85,18 +85,48 @@ export const UndoRecordSchema = z
   })
   .check(about('The outcome of an undo.'))
 
+export const VerificationSchema = z
+  .object({
+    checked_at: TIMESTAMP,
+    status: z.enum(['held', 'overwritten', 'unknown']),
+    partitions: z.array(PositionSchema),
+  })
+  .check(about('Whether the reset held: each partition re-read some seconds after it.'))
+
 export const LedgerEntrySchema = z
   .object({
     reset_id: RESET_ID_SCHEMA,
+    kind: z.literal('delete').check(about('What the reset did: delete (DeleteCheckpoint).')),
     created_at: TIMESTAMP,
     client_id: z.string(),
     via: z.enum(['api', 'webhook']),
     delivery_id: z.nullable(z.string().check(about('The webhook delivery id (via webhook).'))),
-    request_id: z.string().check(about('The request that reset.')),
+    request_id: z
+      .string()
+      .check(
+        about(
+          "The gateway's id of the request that reset (its log line has the same); never the caller's."
+        )
+      ),
+    client_request_id: z.nullable(
+      z
+        .string()
+        .check(
+          about(
+            "The resetting caller's own X-Request-Id, if it was at most 128 of [A-Za-z0-9_=-]; for correlation only."
+          )
+        )
+    ),
     stream_name: z.string(),
     app_name: z.string(),
     partition_selector: z.string().check(about('The canonical partition id, or all.')),
-    status: z.enum(['in_progress', 'completed', 'partial', 'failed']),
+    status: z
+      .enum(['in_progress', 'completed', 'partial', 'failed', 'abandoned'])
+      .check(
+        about(
+          'abandoned: the entry was written but no DELETE was sent (the request failed first); nothing changed.'
+        )
+      ),
     partitions: z.array(
       z.object({
         partition_id: CANONICAL_PARTITION,
@@ -108,6 +138,7 @@ export const LedgerEntrySchema = z
       })
     ),
     undo: z.nullable(UndoRecordSchema),
+    verification: z.nullable(VerificationSchema),
   })
   .check(about('A reset ledger entry.'))
 
@@ -118,8 +149,6 @@ export const ResetPageSchema = z.object({
   ),
   request_id: REQUEST_ID,
 })
-
-export const ResetSchema = z.intersection(LedgerEntrySchema, z.object({ request_id: REQUEST_ID }))
 
 export const UndoSchema = z.intersection(
   UndoRecordSchema,
@@ -173,6 +202,15 @@ export const ProblemSchema = z
         .array(PositionSchema)
         .check(about('undo_conflict: the partitions a consumer has committed since the reset.'))
     ),
+    newer_resets: z.optional(
+      z
+        .array(RESET_ID_SCHEMA)
+        .check(
+          about(
+            'undo_conflict: newer resets still standing that changed these partitions (force=true goes back past them).'
+          )
+        )
+    ),
   })
   .check(about('RFC 9457 problem details. Other extension members may appear.'))
 
@@ -188,8 +226,8 @@ export const RESPONSE_SCHEMAS = {
   Checkpoints: CheckpointsSchema,
   Position: PositionSchema,
   ResetPage: ResetPageSchema,
-  Reset: ResetSchema,
   LedgerEntry: LedgerEntrySchema,
+  Verification: VerificationSchema,
   Undo: UndoSchema,
   UndoRecord: UndoRecordSchema,
   Problem: ProblemSchema,

@@ -104,7 +104,7 @@ export const ROUTES: readonly Route[] = [
       description: 'The checkpoint was reset (or, for a dry run, would be).',
       schema: ref('Receipt'),
     },
-    problems: [...AUTHENTICATED, ...SCOPED_UPSTREAM, 'state_unavailable'],
+    problems: [...AUTHENTICATED, ...SCOPED_UPSTREAM, 'state_unavailable', 'partition_busy'],
   },
   {
     path: '/v1/checkpoints',
@@ -158,7 +158,13 @@ export const ROUTES: readonly Route[] = [
         'id gets the same receipt again without a second reset.',
       schema: ref('Receipt'),
     },
-    problems: [...AUTHENTICATED, ...WEBHOOK_DELIVERY, ...SCOPED_UPSTREAM, 'state_unavailable'],
+    problems: [
+      ...AUTHENTICATED,
+      ...WEBHOOK_DELIVERY,
+      ...SCOPED_UPSTREAM,
+      'state_unavailable',
+      'partition_busy',
+    ],
   },
   {
     path: '/v1/resets',
@@ -183,7 +189,11 @@ export const ROUTES: readonly Route[] = [
     description: 'Takes no query parameters (any is a 400).',
     auth: 'bearer',
     pathParameters: [RESET_ID_PARAMETER],
-    ok: { description: 'The ledger entry.', schema: ref('Reset') },
+    ok: {
+      description:
+        "The ledger entry, exactly as listed: its request_id is the reset's; this request's id is in X-Request-Id.",
+      schema: ref('LedgerEntry'),
+    },
     problems: [...AUTHENTICATED, ...LEDGER, 'reset_not_found'],
   },
   {
@@ -193,7 +203,11 @@ export const ROUTES: readonly Route[] = [
     summary: 'Put back the checkpoints a reset deleted',
     description:
       'All or nothing for conflicts: if a consumer has committed on a partition since the ' +
-      'reset, nothing is restored (409 undo_conflict) unless force=true. Partitions that ' +
+      'reset, or a newer reset still standing changed one (newer_resets), nothing is ' +
+      'restored (409 undo_conflict) unless force=true. A reset that deleted nothing is a 409 ' +
+      'undo_conflict too; one stuck in_progress past its deadline may be undone with ' +
+      'force=true. While another reset or undo of one of its partitions runs: 409 ' +
+      'partition_busy, nothing sent. Partitions that ' +
       'had no checkpoint are skipped. A partial undo answers the problem of its most serious ' +
       'cause with the undo in the body, and may be retried: only the partitions not yet ' +
       'restored are sent again. Webhook clients cannot undo.',
@@ -207,11 +221,10 @@ export const ROUTES: readonly Route[] = [
       'reset_not_found',
       'already_undone',
       'undo_conflict',
+      'partition_busy',
       'sequence_expired',
       ...UPSTREAM,
     ],
-    // While another undo of the same reset holds the ledger's lock.
-    problemHeaders: { undo_conflict: ['Retry-After'] },
   },
   {
     path: '/healthz',

@@ -28,6 +28,7 @@ export const PROBLEMS = {
   delivery_in_progress: { status: 409, title: 'Delivery in progress' },
   already_undone: { status: 409, title: 'Already undone' },
   undo_conflict: { status: 409, title: 'Undo conflict' },
+  partition_busy: { status: 409, title: 'Partition busy' },
   sequence_expired: { status: 410, title: 'Sequence expired' },
   state_unavailable: { status: 503, title: 'Shared state unavailable' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>
@@ -94,6 +95,10 @@ export const PROBLEM_DOCS: Record<ProblemCode, { when: string; headers?: Problem
   already_undone: { when: 'The reset was already undone; the body carries the earlier undo.' },
   undo_conflict: {
     when: 'Nothing was restored: a consumer committed a new checkpoint since the reset (listed in conflicts; force=true overwrites), or the reset or another undo of it is still in progress.',
+  },
+  partition_busy: {
+    when: 'Another reset or undo of one of these partitions is running right now; nothing was sent upstream. Retry after Retry-After.',
+    headers: ['Retry-After'],
   },
   sequence_expired: {
     when: "A saved sequence number is no longer in the partition's range (DIS.4224): its data aged out. The body's undo shows what was restored.",

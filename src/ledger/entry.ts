@@ -4,8 +4,11 @@ import type { ProblemCode } from '../errors/codes'
  * The reset ledger's entry (README "Safety net"): what was reset, by whom, and where each
  * partition was before, so the reset can be undone. No secret ever enters it: ids, names and
  * positions only.
+ *
+ * `abandoned`: the entry was written but the request failed before sending any DELETE, so
+ * nothing was changed (marked on a best-effort basis when the request fails).
  */
-export type ResetStatus = 'in_progress' | 'completed' | 'partial' | 'failed'
+export type ResetStatus = 'in_progress' | 'completed' | 'partial' | 'failed' | 'abandoned'
 
 export interface LedgerPartition {
   partition_id: string
@@ -31,13 +34,25 @@ export interface UndoRecord {
   partitions: UndoPartition[]
 }
 
+/** Whether a reset held: a re-read of each partition some seconds after it (not run yet). */
+export interface Verification {
+  checked_at: string
+  status: 'held' | 'overwritten' | 'unknown'
+  partitions: { partition_id: string; sequence_number: string | null }[]
+}
+
 export interface LedgerEntry {
   reset_id: string
+  /** What the reset did to each partition: `delete` (DeleteCheckpoint). */
+  kind: 'delete'
   created_at: string
   client_id: string
   via: 'api' | 'webhook'
   delivery_id: string | null
+  /** The gateway's own id of the request that reset (its log line has the same). */
   request_id: string
+  /** The caller's own safe `X-Request-Id`, kept for correlation only; null without one. */
+  client_request_id: string | null
   stream_name: string
   app_name: string
   /** The canonical partition id, or `all`. */
@@ -45,13 +60,21 @@ export interface LedgerEntry {
   status: ResetStatus
   partitions: LedgerPartition[]
   undo: UndoRecord | null
+  verification: Verification | null
 }
 
-/** The entry as callers see it: everything but the saved metadata. */
+/**
+ * The entry as callers see it, the same in the list and alone: everything but the saved
+ * metadata. Entries written before `kind`, `client_request_id` and `verification` existed are
+ * shown with their defaults (a delete, no caller id, not verified).
+ */
 export function publicEntry(entry: LedgerEntry) {
   return {
     ...entry,
+    kind: entry.kind ?? 'delete',
+    client_request_id: entry.client_request_id ?? null,
     partitions: entry.partitions.map(({ previous_metadata: _, ...partition }) => partition),
+    verification: entry.verification ?? null,
   }
 }
 
@@ -62,4 +85,14 @@ export function newResetId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567'
   const bytes = crypto.getRandomValues(new Uint8Array(26))
   return `rst_${[...bytes].map((b) => alphabet[b & 31]).join('')}`
+}
+
+/**
+ * The partitions an entry may have changed, for "undo refuses to go back past a newer reset"
+ * (README "Safety net"): every partition not known to have failed — unless nothing was changed
+ * (`abandoned`) or the change was itself fully undone.
+ */
+export function changedPartitions(entry: LedgerEntry): string[] {
+  if (entry.status === 'abandoned' || entry.undo?.status === 'completed') return []
+  return entry.partitions.filter((p) => p.result !== 'failed').map((p) => p.partition_id)
 }

@@ -9,7 +9,13 @@ import type { TokenSource } from '../upstream/token-cache'
  * truncated) — OWASP Logging Cheat Sheet, "Data to exclude" and log injection.
  */
 export interface RequestLog {
+  /** The gateway's own id: also the X-Request-Id response header and every `request_id`. */
   request_id: string
+  /**
+   * The caller's `X-Request-Id` if it is safe (at most 128 of `[A-Za-z0-9_=-]`), for
+   * correlation only; null otherwise — an unsafe value is dropped, never logged.
+   */
+  client_request_id: string | null
   method: string
   route: string
   client_id: string | null
@@ -52,9 +58,14 @@ export function untrusted(value: unknown): string {
   )
 }
 
-export function newRequestLog(requestId: string, method: string): RequestLog {
+export function newRequestLog(
+  requestId: string,
+  method: string,
+  clientRequestId: string | null = null
+): RequestLog {
   return {
     request_id: requestId,
+    client_request_id: clientRequestId,
     method,
     route: 'unmatched',
     client_id: null,

@@ -8,6 +8,7 @@ import type { UpstreamContext } from '../upstream/context'
 import { deleteCheckpoint } from '../upstream/dis'
 import { mapWithLimit } from '../upstream/fan-out'
 import { ALL_PARTITIONS } from '../validation/partition-id'
+import { LEASE_MARGIN_MS, partitionBusy } from './lease'
 import { mostSerious, partialCode } from './outcomes'
 import { FAN_OUT, targetPartitions } from './partitions'
 import { authorize, recordUpstream } from './scope'
@@ -55,10 +56,11 @@ export interface ResetInput {
 
 /**
  * The reset both routes share once the caller is authenticated and the input is canonical
- * (README "Safety net"): scope check (403, no upstream call) → partitions → snapshot of each
- * (ShowCheckpoint) → ledger entry written durably → DELETEs → entry completed → receipt.
- * No DELETE is sent without a snapshot and an entry; with RESET_LEDGER=off it is only
- * partitions → DELETEs.
+ * (README "Safety net"): scope check (403, no upstream call) → partitions → leases on them
+ * (409 `partition_busy` while another reset or undo holds one; nothing sent) → snapshot of each
+ * (ShowCheckpoint) → ledger entry written durably → DELETEs → entry completed and leases
+ * released → receipt. No DELETE is sent without a lease, a snapshot and an entry; with
+ * RESET_LEDGER=off it is only partitions → DELETEs, and dry runs take no lease.
  */
 export async function performReset(input: ResetInput): Promise<ResetReceipt> {
   const { client, request, upstream: ctx, log, ledger } = input
@@ -70,39 +72,86 @@ export async function performReset(input: ResetInput): Promise<ResetReceipt> {
     const partitions = await targetPartitions(ctx, request, ledger ? 2 : 1)
     log.partitions = partitions
     await input.admit?.(partitions.length)
-    const snapshot = ledger ? await takeSnapshot(ctx, request, partitions) : undefined
-    const receipt: ResetReceipt = {
-      stream_name: request.stream_name,
-      app_name: request.app_name,
-      checkpoint_type: 'LAST_READ',
-      partitions,
-      ...(snapshot ? { previous: snapshot.map(previousOf) } : {}),
-      request_id: input.requestId,
-    }
-    if (request.dry_run) return { ...receipt, dry_run: true }
-    if (!ledger || !snapshot) {
+    if (!ledger) {
+      const receipt = receiptOf(input, partitions)
+      if (request.dry_run) return { ...receipt, dry_run: true }
       throwOnFailure(request, partitions, await deleteEach(ctx, request, partitions))
       return receipt
     }
-    const entry = newEntry(input, snapshot)
-    await ledger.record(entry)
-    log.reset_id = entry.reset_id
-    const outcomes = await deleteEach(ctx, request, partitions)
-    const recorded = entry.partitions.map((p, i) => withOutcome(p, outcomes[i]))
-    // The outcome is recorded after the answer: the DELETEs are done either way, and the caller
-    // need not wait for a second ledger write. If it fails, the entry stays `in_progress` (undo
-    // refuses it) and a line says so.
-    input.background(
-      ledger.complete(entry.reset_id, statusOf(outcomes), recorded).catch(() => {
-        writeLateFailure(input.requestId, 'ledger: outcome not recorded', {
-          reset_id: entry.reset_id,
-        })
-      })
-    )
-    throwOnFailure(request, partitions, outcomes, { reset_id: entry.reset_id })
-    return { ...receipt, reset_id: entry.reset_id }
+    if (request.dry_run) {
+      const snapshot = await takeSnapshot(ctx, request, partitions)
+      return { ...receiptOf(input, partitions, snapshot), dry_run: true }
+    }
+    return await leasedReset(input, ledger, partitions)
   } finally {
     recordUpstream(log, ctx)
+  }
+}
+
+/** The reset with the ledger on, inside leases on its partitions. */
+async function leasedReset(
+  input: ResetInput,
+  ledger: LedgerStore,
+  partitions: string[]
+): Promise<ResetReceipt> {
+  const { request, upstream: ctx, log } = input
+  const target = { stream_name: request.stream_name, app_name: request.app_name }
+  const holder = input.requestId
+  if (!(await ledger.lease(target, partitions, holder, ctx.deadline + LEASE_MARGIN_MS))) {
+    throw partitionBusy(request)
+  }
+  // Until the DELETEs start, a failure releases the leases; once the entry is written, it also
+  // marks it `abandoned` (the write may have landed although the call failed): nothing changed.
+  let written: string | undefined
+  let completing = false
+  try {
+    const snapshot = await takeSnapshot(ctx, request, partitions)
+    const entry = newEntry(input, snapshot)
+    written = entry.reset_id
+    await ledger.record(entry)
+    log.reset_id = entry.reset_id
+    const attemptsBefore = ctx.stats.attempts
+    completing = true
+    const outcomes = await deleteEach(ctx, request, partitions)
+    const sent = ctx.stats.attempts > attemptsBefore
+    const recorded = entry.partitions.map((p, i) => withOutcome(p, outcomes[i]))
+    // The outcome is recorded after the answer: the DELETEs are done either way, and the caller
+    // need not wait for a second ledger write. The same write releases the leases. If it fails,
+    // the entry stays `in_progress` (undo needs force=true once it is stuck), the leases lapse
+    // with their deadline, and a line says so.
+    input.background(
+      ledger
+        .complete(entry.reset_id, sent ? statusOf(outcomes) : 'abandoned', recorded)
+        .catch(() => {
+          writeLateFailure(input.requestId, 'ledger: outcome not recorded', {
+            reset_id: entry.reset_id,
+          })
+        })
+    )
+    throwOnFailure(request, partitions, outcomes, { reset_id: entry.reset_id })
+    return { ...receiptOf(input, partitions, snapshot), reset_id: entry.reset_id }
+  } catch (error) {
+    if (!completing) {
+      input.background(
+        ledger.release(target, partitions, holder, written).catch(() => {
+          writeLateFailure(input.requestId, 'ledger: leases not released (they lapse)', {
+            ...(written ? { reset_id: written } : {}),
+          })
+        })
+      )
+    }
+    throw error
+  }
+}
+
+function receiptOf(input: ResetInput, partitions: string[], snapshot?: Snapshot): ResetReceipt {
+  return {
+    stream_name: input.request.stream_name,
+    app_name: input.request.app_name,
+    checkpoint_type: 'LAST_READ',
+    partitions,
+    ...(snapshot ? { previous: snapshot.map(previousOf) } : {}),
+    request_id: input.requestId,
   }
 }
 
@@ -133,11 +182,13 @@ function newEntry(input: ResetInput, snapshot: Snapshot): LedgerEntry {
   const { request } = input
   return {
     reset_id: newResetId(),
+    kind: 'delete',
     created_at: new Date(input.upstream.deps.now()).toISOString(),
     client_id: input.client.id,
     via: input.origin.via,
     delivery_id: input.origin.deliveryId,
     request_id: input.requestId,
+    client_request_id: input.log.client_request_id,
     stream_name: request.stream_name,
     app_name: request.app_name,
     partition_selector: request.partition,
@@ -149,6 +200,7 @@ function newEntry(input: ResetInput, snapshot: Snapshot): LedgerEntry {
       result: 'pending',
     })),
     undo: null,
+    verification: null,
   }
 }
 

@@ -6,6 +6,7 @@ import type { LedgerStore } from '../state/ledger'
 import { commitCheckpoint, showCheckpoint } from '../upstream/checkpoint-calls'
 import type { UpstreamContext } from '../upstream/context'
 import { mapWithLimit } from '../upstream/fan-out'
+import { LEASE_MARGIN_MS, partitionBusy } from './lease'
 import { mostSerious, partialCode } from './outcomes'
 import { FAN_OUT } from './partitions'
 import { recordUpstream } from './scope'
@@ -21,19 +22,22 @@ export interface UndoInput {
   ledger: LedgerStore
 }
 
-/** The undo lock outlives the request's deadline by this much, then lapses on its own. */
-const LOCK_MARGIN_MS = 2_000
-
 /**
  * `POST /v1/resets/{reset_id}/undo` (README "Safety net"): puts the snapshot back,
  * all-or-nothing for conflicts.
- * 1. Visibility as for reading (404 `reset_not_found`); `in_progress` → 409 `undo_conflict`;
- *    fully undone → 409 `already_undone` with the earlier undo.
- * 2. The ledger object locks the entry, so two undos of one reset never both commit.
- * 3. Partitions the reset deleted and that had a checkpoint are read again; if a consumer has
- *    committed since (not `null` any more), nothing is restored — 409 `undo_conflict` listing
- *    them — unless `force`. Partitions that had none are `skipped`: deleted is what they were.
- * 4. CommitCheckpoint puts each saved position back; `DIS.4224` → that partition `failed`
+ * 1. Visibility as for reading (404 `reset_not_found`); fully undone → 409 `already_undone`
+ *    with the earlier undo; `in_progress` → 409 `undo_conflict`, unless it has been stuck past
+ *    the deadline plus the lease margin and `force` is set; nothing deleted (every DELETE
+ *    failed, or `abandoned`) → 409 `undo_conflict` saying there is nothing to undo.
+ * 2. The ledger object leases the entry's partitions (409 `partition_busy` while another reset
+ *    or undo of one of them runs; nothing sent), so no reset or undo interleaves with this one.
+ * 3. A newer reset still standing that changed one of the partitions → 409 `undo_conflict`
+ *    naming it, unless `force`: undoing would go back past it.
+ * 4. Partitions the reset deleted (every partition of a forced stuck entry) that had a
+ *    checkpoint are read again; if a consumer has committed since (not `null` any more), nothing
+ *    is restored — 409 `undo_conflict` listing them — unless `force`. Partitions that had none
+ *    are `skipped`: deleted is what they were.
+ * 5. CommitCheckpoint puts each saved position back; `DIS.4224` → that partition `failed`
  *    with `sequence_expired`. A partial undo may be retried: restored partitions are not sent
  *    again.
  */
@@ -43,32 +47,27 @@ export async function performUndo(input: UndoInput): Promise<UndoRecord & { rese
   log.reset_id = entry.reset_id
   log.stream = entry.stream_name
   log.app = entry.app_name
-  if (entry.status === 'in_progress') {
-    throw new AppError('undo_conflict', {
-      detail: 'This reset is still in progress; nothing was restored',
-      extensions: { reset_id: entry.reset_id },
-    })
-  }
-  if (entry.undo?.status === 'completed') throw alreadyUndone(entry, entry.undo)
+  refuseUnlessUndoable(entry, input)
 
-  const lock = await ledger.lockUndo(entry.reset_id, ctx.deadline - ctx.deps.now() + LOCK_MARGIN_MS)
+  const holder = input.requestId
+  const lock = await ledger.lockUndo(entry.reset_id, ctx.deadline + LEASE_MARGIN_MS, holder)
   if (lock.state === 'absent') throw resetNotFound()
-  if (lock.state === 'busy') {
-    throw new AppError('undo_conflict', {
-      detail: 'Another undo of this reset is running; nothing was restored by this one',
-      headers: { 'Retry-After': '1' },
-      extensions: { reset_id: entry.reset_id },
-    })
-  }
+  if (lock.state === 'busy') throw partitionBusy(entry)
   let record: UndoRecord | null = null
   let errors: AppError[] = []
   try {
     const current = lock.entry
-    if (current.undo?.status === 'completed') throw alreadyUndone(current, current.undo)
+    refuseUnlessUndoable(current, input)
+    if (lock.newer.length > 0 && !input.force) {
+      throw new AppError('undo_conflict', {
+        detail: `A newer reset changed these partitions since (${lock.newer.join(', ')}); undoing this one would go back past it. Nothing was restored. Undo the newer reset first, or undo with force=true.`,
+        extensions: { reset_id: entry.reset_id, newer_resets: lock.newer },
+      })
+    }
     ;({ record, errors } = await restore(input, current))
   } finally {
-    await ledger.unlockUndo(entry.reset_id, record).catch(() => {
-      log.reason = 'ledger: undo outcome not recorded (the lock lapses with its lease)'
+    await ledger.unlockUndo(entry.reset_id, record, holder).catch(() => {
+      log.reason = 'ledger: undo outcome not recorded (the leases lapse on their own)'
     })
     recordUpstream(log, ctx)
   }
@@ -76,7 +75,51 @@ export async function performUndo(input: UndoInput): Promise<UndoRecord & { rese
   return { ...record, reset_id: entry.reset_id }
 }
 
+/** An entry `in_progress` for longer than this cannot still be running: its lease is over. */
+function isStuck(entry: LedgerEntry, input: UndoInput): boolean {
+  const { deps } = input.upstream
+  const age = deps.now() - Date.parse(entry.created_at)
+  return entry.status === 'in_progress' && age > deps.policy.deadlineMs + LEASE_MARGIN_MS
+}
+
+/** The refusals that need no upstream call, checked before and again under the leases. */
+function refuseUnlessUndoable(entry: LedgerEntry, input: UndoInput): void {
+  if (entry.undo?.status === 'completed') throw alreadyUndone(entry, entry.undo)
+  if (entry.status === 'in_progress' && !(input.force && isStuck(entry, input))) {
+    throw new AppError('undo_conflict', {
+      detail: isStuck(entry, input)
+        ? 'This reset never recorded its outcome; nothing was restored. Undo with force=true to read every partition and put back its snapshot.'
+        : 'This reset is still in progress; nothing was restored',
+      extensions: { reset_id: entry.reset_id },
+    })
+  }
+  if (planOf(entry).length === 0) {
+    throw new AppError('undo_conflict', {
+      detail:
+        entry.status === 'abandoned'
+          ? 'This reset stopped before sending any DELETE, so there is nothing to undo'
+          : 'This reset deleted no checkpoint (every DELETE failed), so there is nothing to undo',
+      extensions: { reset_id: entry.reset_id },
+    })
+  }
+}
+
 type Plan = { partition_id: string; sequence_number: string | null; metadata: string }
+
+/**
+ * The partitions an undo puts back: those the reset deleted — and, for an entry stuck
+ * `in_progress` (its outcome never recorded), every partition it may have deleted.
+ */
+function planOf(entry: LedgerEntry): Plan[] {
+  const maybeDeleted = entry.status === 'in_progress' ? ['deleted', 'pending'] : ['deleted']
+  return entry.partitions
+    .filter((p) => maybeDeleted.includes(p.result))
+    .map((p) => ({
+      partition_id: p.partition_id,
+      sequence_number: p.previous_sequence_number,
+      metadata: p.previous_metadata,
+    }))
+}
 
 async function restore(
   input: UndoInput,
@@ -89,13 +132,7 @@ async function restore(
       .filter((p) => p.result !== 'failed')
       .map((p) => [p.partition_id, p] as const)
   )
-  const plan: Plan[] = entry.partitions
-    .filter((p) => p.result === 'deleted')
-    .map((p) => ({
-      partition_id: p.partition_id,
-      sequence_number: p.previous_sequence_number,
-      metadata: p.previous_metadata,
-    }))
+  const plan = planOf(entry)
   const toRestore = plan.filter((p) => p.sequence_number !== null && !done.has(p.partition_id))
 
   // All-or-nothing for conflicts: read first, commit nothing if a consumer has moved on.

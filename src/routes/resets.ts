@@ -46,7 +46,9 @@ export function resetRoutes(deps: UpstreamDeps) {
       const ledger = requireLedger(c, deps)
       const entry = await visibleEntry(ledger, c.get('client'), c.req.param('reset_id'))
       c.get('log').reset_id = entry.reset_id
-      return c.json({ ...publicEntry(entry), request_id: c.get('requestId') }, 200)
+      // Exactly as listed: `request_id` is the reset's (the link to its log line); this
+      // request's own id is in X-Request-Id.
+      return c.json(publicEntry(entry), 200)
     })
     .post('/:reset_id/undo', ...auth, validateQuery(UndoQuerySchema), async (c) => {
       const undo = await performUndo({

@@ -1,7 +1,14 @@
 import { DurableObject } from 'cloudflare:workers'
 import { compileAllowRule, isAllowed } from '../auth/allow'
-import type { LedgerEntry, LedgerPartition, ResetStatus, UndoRecord } from '../ledger/entry'
+import {
+  changedPartitions,
+  type LedgerEntry,
+  type LedgerPartition,
+  type ResetStatus,
+  type UndoRecord,
+} from '../ledger/entry'
 import { type ExpiryAlarm, openExpiringStore } from './expiry-alarm'
+import { LEASES_SCHEMA, type LeaseTarget, releaseLeases, takeLeases } from './partition-leases'
 
 /** At most one sweep of the ledger per hour (README "Shared state"). */
 const LEDGER_SWEEP_MS = 3_600_000
@@ -18,9 +25,8 @@ export interface ListQuery {
 }
 
 export type UndoLock =
-  | { state: 'locked'; entry: LedgerEntry }
-  | { state: 'busy' }
-  | { state: 'absent' }
+  /** `newer`: later resets still standing that changed one of the entry's partitions. */
+  { state: 'locked'; entry: LedgerEntry; newer: string[] } | { state: 'busy' } | { state: 'absent' }
 
 /**
  * The reset ledger (README "Safety net"): one SQLite-backed object per deployment. Resets are
@@ -63,6 +69,44 @@ export class ResetLedger extends DurableObject<Env> {
       `CREATE TRIGGER IF NOT EXISTS reset_metadata_swept AFTER DELETE ON resets
        BEGIN DELETE FROM reset_metadata WHERE seq = old.seq; END`,
     ]))
+    // Per-partition leases (partition-leases.ts); `undo_lock_until` above is no longer used.
+    this.#sql.exec(LEASES_SCHEMA)
+  }
+
+  /**
+   * Leases `partitions` of `target` to `holder` (a request id) until `until`, atomically: all
+   * or none. False when another reset or undo holds one of them.
+   */
+  async lease(
+    target: LeaseTarget,
+    partitions: string[],
+    holder: string,
+    now: number,
+    until: number
+  ): Promise<boolean> {
+    return this.ctx.storage.transactionSync(() =>
+      takeLeases(this.#sql, target, partitions, holder, now, until)
+    )
+  }
+
+  /**
+   * Releases `holder`'s leases early (a reset that stopped before its entry was completed);
+   * `abandoned` names the entry it wrote, if any: still `in_progress`, it becomes `abandoned`
+   * (no DELETE was sent).
+   */
+  async release(
+    target: LeaseTarget,
+    partitions: string[],
+    holder: string,
+    abandoned?: string
+  ): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      releaseLeases(this.#sql, target, partitions, holder)
+      if (abandoned === undefined) return
+      this.#update(abandoned, (entry) =>
+        entry.status === 'in_progress' ? { ...entry, status: 'abandoned' } : entry
+      )
+    })
   }
 
   /** Written durably before the first DELETE (the output gate holds the reply until it is). */
@@ -85,12 +129,16 @@ export class ResetLedger extends DurableObject<Env> {
     await this.#alarm.ensure(expiresAt)
   }
 
+  /** Records the outcome and releases the leases the recording request (`request_id`) holds. */
   async complete(
     resetId: string,
     status: ResetStatus,
     partitions: LedgerPartition[]
   ): Promise<void> {
-    this.#update(resetId, (entry) => ({ ...entry, status, partitions }))
+    this.#update(resetId, (entry) => {
+      releaseLeases(this.#sql, entry, idsOf(entry), entry.request_id)
+      return { ...entry, status, partitions }
+    })
   }
 
   async get(resetId: string, now: number): Promise<LedgerEntry | null> {
@@ -214,32 +262,47 @@ export class ResetLedger extends DurableObject<Env> {
   }
 
   /**
-   * Takes the entry's undo lock for `leaseMs`, atomically (one synchronous statement): two undos
-   * of the same reset can never both commit checkpoints. The lease lapses on its own if the
-   * request holding it dies.
+   * Leases the entry's partitions to the undoing request (`holder`) until `until`, atomically
+   * (one synchronous transaction): an undo never interleaves with another undo of them or with
+   * a reset of them. Returns the entry as it is now, and the newer resets still standing that
+   * changed one of its partitions (found through the `(stream_name, app_name, seq)` index).
    */
-  async lockUndo(resetId: string, now: number, leaseMs: number): Promise<UndoLock> {
-    const locked = this.#sql
-      .exec<{ seq: number; entry: string }>(
-        `UPDATE resets SET undo_lock_until = ? WHERE reset_id = ? AND expires_at > ? AND undo_lock_until <= ?
-         RETURNING seq, entry`,
-        now + leaseMs,
-        resetId,
-        now,
-        now
-      )
-      .toArray()[0]
-    if (locked) return { state: 'locked', entry: readEntry(this.#sql, locked.seq, locked.entry) }
-    const exists = this.#sql
-      .exec('SELECT 1 FROM resets WHERE reset_id = ? AND expires_at > ?', resetId, now)
-      .toArray()
-    return exists.length > 0 ? { state: 'busy' } : { state: 'absent' }
+  async lockUndo(resetId: string, now: number, until: number, holder: string): Promise<UndoLock> {
+    return this.ctx.storage.transactionSync((): UndoLock => {
+      const row = this.#sql
+        .exec<{ seq: number; entry: string }>(
+          'SELECT seq, entry FROM resets WHERE reset_id = ? AND expires_at > ?',
+          resetId,
+          now
+        )
+        .toArray()[0]
+      if (!row) return { state: 'absent' }
+      const entry = readEntry(this.#sql, row.seq, row.entry)
+      if (!takeLeases(this.#sql, entry, idsOf(entry), holder, now, until)) return { state: 'busy' }
+      const mine = new Set(idsOf(entry))
+      const newer = this.#sql
+        .exec<{ entry: string }>(
+          `SELECT entry FROM resets WHERE stream_name = ? AND app_name = ? AND seq > ?
+             AND expires_at > ? ORDER BY seq`,
+          entry.stream_name,
+          entry.app_name,
+          row.seq,
+          now
+        )
+        .toArray()
+        .map((r) => JSON.parse(r.entry) as LedgerEntry)
+        .filter((later) => changedPartitions(later).some((id) => mine.has(id)))
+        .map((later) => later.reset_id)
+      return { state: 'locked', entry, newer }
+    })
   }
 
-  /** Records an undo's outcome (if any) and releases the lock, in one write. */
-  async unlockUndo(resetId: string, undo: UndoRecord | null): Promise<void> {
-    if (undo) this.#update(resetId, (entry) => ({ ...entry, undo }), 'undo_lock_until = 0')
-    else this.#sql.exec('UPDATE resets SET undo_lock_until = 0 WHERE reset_id = ?', resetId)
+  /** Records an undo's outcome (if any) and releases `holder`'s leases, in one transaction. */
+  async unlockUndo(resetId: string, undo: UndoRecord | null, holder: string): Promise<void> {
+    this.#update(resetId, (entry) => {
+      releaseLeases(this.#sql, entry, idsOf(entry), holder)
+      return undo ? { ...entry, undo } : entry
+    })
   }
 
   override async alarm(): Promise<void> {
@@ -265,6 +328,10 @@ export class ResetLedger extends DurableObject<Env> {
       }
     })
   }
+}
+
+function idsOf(entry: LedgerEntry): string[] {
+  return entry.partitions.map((p) => p.partition_id)
 }
 
 /**

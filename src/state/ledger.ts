@@ -2,6 +2,7 @@ import type { LedgerEntry, LedgerPartition, ResetStatus, UndoRecord } from '../l
 import { boundedCall } from './bounded-call'
 import type { ResetLedger, UndoLock } from './ledger-object'
 import { objectId } from './object-ids'
+import type { LeaseTarget } from './partition-leases'
 
 /**
  * The reset ledger as the rest of the gateway sees it (README "Safety net"). Backed by one
@@ -18,8 +19,16 @@ export interface LedgerStore {
     limit: number
     cursor?: string
   }): Promise<{ entries: LedgerEntry[]; next_cursor: string | null }>
-  lockUndo(resetId: string, leaseMs: number): Promise<UndoLock>
-  unlockUndo(resetId: string, undo: UndoRecord | null): Promise<void>
+  /** Per-partition leases (partition-leases.ts): false when another request holds one. */
+  lease(target: LeaseTarget, partitions: string[], holder: string, until: number): Promise<boolean>
+  release(
+    target: LeaseTarget,
+    partitions: string[],
+    holder: string,
+    abandoned?: string
+  ): Promise<void>
+  lockUndo(resetId: string, until: number, holder: string): Promise<UndoLock>
+  unlockUndo(resetId: string, undo: UndoRecord | null, holder: string): Promise<void>
 }
 
 export interface LedgerOptions {
@@ -64,9 +73,17 @@ export function durableLedger(options: LedgerOptions): LedgerStore {
         next_cursor: page.more && page.last !== null ? encodeCursor(page.last) : null,
       }
     },
-    lockUndo: (resetId, leaseMs) =>
-      call('lock', async (): Promise<UndoLock> => await stub().lockUndo(resetId, now(), leaseMs)),
-    unlockUndo: (resetId, undo) => call('unlock', () => stub().unlockUndo(resetId, undo)),
+    lease: (target, partitions, holder, until) =>
+      call('lease', () => stub().lease(target, partitions, holder, now(), until)),
+    release: (target, partitions, holder, abandoned) =>
+      call('release', () => stub().release(target, partitions, holder, abandoned)),
+    lockUndo: (resetId, until, holder) =>
+      call(
+        'lock',
+        async (): Promise<UndoLock> => await stub().lockUndo(resetId, now(), until, holder)
+      ),
+    unlockUndo: (resetId, undo, holder) =>
+      call('unlock', () => stub().unlockUndo(resetId, undo, holder)),
   }
 }
 

@@ -6,8 +6,8 @@ import type * as z from 'zod/mini'
 import { buildOpenApiDocument } from '../../scripts/openapi/document.ts'
 import type {
   CheckpointsSchema,
+  LedgerEntrySchema,
   ReceiptSchema,
-  ResetSchema,
   UndoSchema,
 } from '../../scripts/openapi/response-schemas.ts'
 import { ANY_PATH_PROBLEMS, ROUTES } from '../../scripts/openapi/routes.ts'
@@ -132,12 +132,19 @@ describe('the OpenAPI document', () => {
           expect(Object.keys(response.headers as Json), code).toContain(header)
       }
     }
-    // The contract's list (§2): throttling, unavailability and the replay guard's 409.
+    // The contract's list (§2): throttling, unavailability, the replay guard's 409 and a
+    // partition's lease.
     const withRetryAfter = Object.entries(PROBLEM_DOCS)
       .filter(([, docs]) => docs.headers?.includes('Retry-After'))
       .map(([code]) => code)
     expect(withRetryAfter.sort()).toEqual(
-      ['delivery_in_progress', 'rate_limited', 'state_unavailable', 'upstream_unavailable'].sort()
+      [
+        'delivery_in_progress',
+        'partition_busy',
+        'rate_limited',
+        'state_unavailable',
+        'upstream_unavailable',
+      ].sort()
     )
     expect(PROBLEM_DOCS.method_not_allowed.headers).toEqual(['Allow'])
     const undo = responsesOf('/v1/resets/{reset_id}/undo', 'post')
@@ -212,8 +219,8 @@ describe('the OpenAPI document', () => {
     expectTypeOf<Awaited<ReturnType<typeof readCheckpoints>>>().toExtend<
       z.output<typeof CheckpointsSchema>
     >()
-    expectTypeOf<ReturnType<typeof publicEntry> & { request_id: string }>().toExtend<
-      WidenCodes<z.output<typeof ResetSchema>>
+    expectTypeOf<ReturnType<typeof publicEntry>>().toExtend<
+      WidenCodes<z.output<typeof LedgerEntrySchema>>
     >()
     expectTypeOf<Awaited<ReturnType<typeof performUndo>> & { request_id: string }>().toExtend<
       WidenCodes<z.output<typeof UndoSchema>>

@@ -56,16 +56,18 @@ describe('rows written per operation', () => {
     })
   })
 
-  it('ledger: record, complete, undo lock and unlock', async () => {
+  it('ledger: lease, record, complete (releases), undo lock and unlock (leases)', async () => {
     const stub = env.LEDGER.get(env.LEDGER.idFromName('ledger'))
     type Ledger = import('../../src/state/ledger-object').ResetLedger
     const entry: LedgerEntry = {
       reset_id: 'rst_costsaaaaaaaaaaaaaaaaaaaaa',
+      kind: 'delete',
       created_at: new Date().toISOString(),
       client_id: 'ops',
       via: 'api',
       delivery_id: null,
       request_id: 'r',
+      client_request_id: null,
       stream_name: 'orders',
       app_name: 'billing',
       partition_selector: 'shardId-0000000001',
@@ -79,33 +81,56 @@ describe('rows written per operation', () => {
         },
       ],
       undo: null,
+      verification: null,
     }
     const partition = entry.partitions[0]
     if (!partition) throw new Error('the entry has one partition')
     const now = Date.now()
+    const target = { stream_name: 'orders', app_name: 'billing' }
+    const ids = [partition.partition_id]
+    const lease = await rowsWritten(stub, (l) =>
+      (l as Ledger).lease(target, ids, 'r', now, now + 10_000)
+    )
     const record = await rowsWritten(stub, (l) => (l as Ledger).record(entry, now + 86_400_000))
     const complete = await rowsWritten(stub, (l) =>
       (l as Ledger).complete(entry.reset_id, 'completed', [{ ...partition, result: 'deleted' }])
     )
-    const lock = await rowsWritten(stub, (l) => (l as Ledger).lockUndo(entry.reset_id, now, 10_000))
+    const lock = await rowsWritten(stub, (l) =>
+      (l as Ledger).lockUndo(entry.reset_id, now, now + 10_000, 'u')
+    )
     const unlock = await rowsWritten(stub, (l) =>
-      (l as Ledger).unlockUndo(entry.reset_id, {
-        undone_at: new Date().toISOString(),
-        client_id: 'ops',
-        request_id: 'u',
-        status: 'completed',
-        partitions: [{ partition_id: 'shardId-0000000001', result: 'restored' }],
-      })
+      (l as Ledger).unlockUndo(
+        entry.reset_id,
+        {
+          undone_at: new Date().toISOString(),
+          client_id: 'ops',
+          request_id: 'u',
+          status: 'completed',
+          partitions: [{ partition_id: 'shardId-0000000001', result: 'restored' }],
+        },
+        'u'
+      )
     )
+    // partition_id=all over n partitions: one lease row each, taken and released.
+    const many = Array.from({ length: 32 }, (_, i) => `shardId-${String(i).padStart(10, '0')}`)
+    const audit = { ...target, app_name: 'audit' }
+    const leaseAll = await rowsWritten(stub, (l) =>
+      (l as Ledger).lease(audit, many, 'a', now, now + 10_000)
+    )
+    const releaseAll = await rowsWritten(stub, (l) => (l as Ledger).release(audit, many, 'a'))
     report(
-      `ledger rows written: record ${record}, complete ${complete}, undo lock ${lock}, unlock ${unlock}`
+      `ledger rows written: lease ${lease}, record ${record}, complete+release ${complete}, undo lock ${lock}, unlock ${unlock}; all over 32 partitions: lease ${leaseAll}, release ${releaseAll}`
     )
-    // record: the entry, its reset_id key, its listing key and its `expires_at` index entry.
-    expect({ record, complete, lock, unlock }).toEqual({
+    // record: the entry, its reset_id key, its listing key and its `expires_at` index entry;
+    // a lease is one row per partition (taken, then deleted by complete/unlock/release).
+    expect({ lease, record, complete, lock, unlock, leaseAll, releaseAll }).toEqual({
+      lease: 1,
       record: 4,
-      complete: 1,
+      complete: 2,
       lock: 1,
-      unlock: 1,
+      unlock: 2,
+      leaseAll: 32,
+      releaseAll: 32,
     })
     await runInDurableObject(stub, (_, state) => state.storage.deleteAlarm())
   })
