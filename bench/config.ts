@@ -21,6 +21,17 @@ const KEY_SHA256 = createHash('sha256').update(API_KEY).digest('hex')
 export const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`
 export const WEBHOOK_CLIENT = 'hook'
 
+/**
+ * The IAM token the bench upstream issues, and so what every side sends to DIS as X-Auth-Token:
+ * 4 KiB, the middle of what Huawei IAM issues (1–9 KB; a header of this size costs real CPU to
+ * copy and send, which a 64-byte stand-in hides). Deterministic, not a credential.
+ */
+export const IAM_TOKEN_BYTES = 4096
+export const IAM_TOKEN = `MII${createHash('sha512')
+  .update('bench-iam-token')
+  .digest('base64url')
+  .repeat(Math.ceil(IAM_TOKEN_BYTES / 86))}`.slice(0, IAM_TOKEN_BYTES)
+
 /** Same compatibility date as wrangler.toml, so every worker runs with the same flags. */
 export const COMPATIBILITY_DATE = '2026-11-01'
 
@@ -37,6 +48,8 @@ export interface GatewayVars {
   ledger: LedgerMode
   /** WORKERS_SUBREQUEST_LIMIT; unset is the Free plan's 50. */
   subrequestLimit?: number
+  /** 'off': console.log becomes a no-op sink (bench/workers/gateway-entry.js). */
+  logSink?: 'off'
 }
 
 /** The gateway's configuration, pointed at the bench upstream. */
@@ -60,16 +73,23 @@ export function gatewayBindings(upstreamUrl: string, vars: GatewayVars): Record<
     IAM_ENDPOINT: upstreamUrl,
     RESET_LEDGER: vars.ledger,
     ...(vars.subrequestLimit ? { WORKERS_SUBREQUEST_LIMIT: String(vars.subrequestLimit) } : {}),
+    ...(vars.logSink ? { BENCH_LOG_SINK: vars.logSink } : {}),
   }
 }
 
 /**
- * The baselines need only where DIS is, and whether to read the checkpoint before deleting it
- * (the bare Hono worker's stand-in for the v2 snapshot).
+ * The baselines need where DIS and IAM are (they log in to IAM themselves on their first reset,
+ * with the same password body as the gateway, and keep the token in module memory), and whether
+ * to read the checkpoint before deleting it (the bare Hono worker's stand-in for the v2
+ * snapshot).
  */
 export function baselineBindings(upstreamUrl: string, snapshot = false): Record<string, string> {
   return {
     DIS_ENDPOINT: upstreamUrl,
+    IAM_ENDPOINT: upstreamUrl,
+    IAM_DOMAIN_NAME: 'bench-domain',
+    IAM_USER_NAME: 'bench-user',
+    IAM_PASSWORD: 'bench-password',
     DIS_PROJECT_ID: PROJECT_ID,
     BASELINE_SNAPSHOT: snapshot ? 'on' : 'off',
   }
@@ -97,11 +117,20 @@ export interface Turn {
   connections: number
   warmupS: number
   durationS: number
+  /** A fixed number of measured requests instead of `durationS` (same n in every turn). */
+  requests?: number
 }
 
 const full = {
   /** Rounds of every alternating case; medians and spreads are over these. */
   rounds: 3,
+  /**
+   * Worker CPU per request, the headline: a light, steady load (4 connections, far from
+   * saturating the worker's core, so each request is billed about as it would be alone), a
+   * fixed number of requests per turn, 9 alternating rounds (order rotated every round).
+   */
+  cpu: { connections: 4, warmupS: 1, durationS: 0, requests: 4000 },
+  cpuRounds: 9,
   /** Pure proxy: saturated (50 connections, upstream instant), the throughput ratio case. */
   proxy: { connections: 50, warmupS: 1, durationS: 4 },
   /** Full reset, upstream instant: one connection, so latency is service time, not queueing. */
@@ -118,8 +147,8 @@ const full = {
   sequentialRequests: 10_000,
   coldBurst: 50,
   coldBurstTrials: 3,
-  /** Fresh starts per worker for the cold-start figure. */
-  coldStarts: 5,
+  /** Rounds of the cold-start case (each starts every worker twice). */
+  coldStarts: 7,
   allPartitions: 32,
   allSamples: 5,
   /** The gateway's fan-out for `all` (src/reset.ts FAN_OUT): the ideal is computed from it. */
@@ -129,6 +158,8 @@ const full = {
 const quick: typeof full = {
   ...full,
   rounds: 3,
+  cpu: { connections: 4, warmupS: 0.3, durationS: 0, requests: 600 },
+  cpuRounds: 5,
   proxy: { connections: 50, warmupS: 0.3, durationS: 1 },
   resetInstant: { connections: 1, warmupS: 0.3, durationS: 1 },
   resetDelayed: { connections: 4, warmupS: 0.3, durationS: 1 },

@@ -1,10 +1,21 @@
 /**
- * `node bench/profile.ts`: a sampling CPU profile of the gateway under load, through workerd's
- * DevTools inspector, summed by function (self time). Not part of `npm run bench` — the
- * profiler itself slows the isolate down; read shares, not absolute times.
+ * `node bench/profile.ts`: a sampling CPU profile of the gateway under load in raw workerd
+ * (bench/workerd.ts, pinned like `npm run bench`), through workerd's DevTools inspector, summed
+ * by source module and by function (self time), as a share of busy time and as µs per request.
+ * Not part of `npm run bench` — the profiler itself slows the isolate down; read shares and
+ * relative sizes, not absolute times.
+ *
+ * The log line: with an inspector attached, workerd serialises every console.log for DevTools,
+ * which makes the gateway's one log line per request look several times dearer than it is. So
+ * by default the gateway runs with console.log replaced by a no-op sink
+ * (bench/workers/gateway-entry.js, BENCH_LOG_SINK=off): the line is still built, only not
+ * handed over. What handing it over costs without an inspector is measured by `npm run bench`
+ * (worker CPU case: gateway − gateway with the no-op sink). `--log=console` profiles the real
+ * console.log, inspector distortion included.
  *
  *   node bench/profile.ts [--ledger=on|off] [--route=bearer|webhook] [--latency=MS]
  *                         [--connections=N] [--seconds=S] [--top=N] [--out=FILE.cpuprofile]
+ *                         [--log=sink|console]
  *
  * The Durable Objects run in the same isolate as the gateway here, so their JavaScript shows up
  * too; SQLite and other native work appears under the JS function that called it or as
@@ -19,6 +30,7 @@ import { bearerReset, targets, webhookReset } from './targets.ts'
 import { startUpstream } from './upstream.ts'
 import { deliveryPool } from './webhook-pool.ts'
 import { readGatewayWiring } from './wiring.ts'
+import { pinBench } from './workerd.ts'
 
 function arg(name: string, fallback: string): string {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`))
@@ -32,6 +44,7 @@ const connections = Number(arg('connections', '10'))
 const seconds = Number(arg('seconds', '5'))
 const top = Number(arg('top', '30'))
 const out = arg('out', '')
+const logSink = arg('log', 'sink') === 'console' ? undefined : ('off' as const)
 
 interface ProfileNode {
   id: number
@@ -131,21 +144,36 @@ function selfTimes(profile: Profile, moduleOf: (line: number) => string) {
   return { functions: sorted(functions), modules: sorted(modules) }
 }
 
-function print(title: string, totals: Totals, count: number) {
+/**
+ * Each row: sampled ms, share of busy time, µs per response as sampled (profiler included), and
+ * that share of the unprofiled CPU per request (`cpuUs`, workerd's own CPU measured on the same
+ * load just before, without the profiler): an estimate that assumes the profiler slows every
+ * part alike.
+ */
+function print(title: string, totals: Totals, count: number, responses: number, cpuUs: number) {
   const idle = totals.find((t) => t.name.startsWith('(idle)'))?.ms ?? 0
   const busy = totals.reduce((n, t) => n + t.ms, 0) - idle
-  console.log(`\n${title} (share of busy time)`)
+  console.log(`\n${title}: sampled ms, share of busy, µs/response sampled, ≈ µs/request unprofiled`)
   for (const t of totals.filter((t) => !t.name.startsWith('(idle)')).slice(0, count)) {
     const share = `${((t.ms / busy) * 100).toFixed(1)} %`
-    console.log(`${t.ms.toFixed(1).padStart(9)} ms ${share.padStart(7)}  ${t.name}`)
+    const perResponse = `${((t.ms * 1000) / Math.max(1, responses)).toFixed(1)} µs`
+    const estimate = `${((t.ms / busy) * cpuUs).toFixed(1)} µs`
+    console.log(
+      `${t.ms.toFixed(1).padStart(9)} ms ${share.padStart(7)} ${perResponse.padStart(10)} ` +
+        `${estimate.padStart(10)}  ${t.name}`
+    )
   }
 }
 
 // Unminified, so the profile names functions (wrangler.toml minifies the deployed bundle).
 const [bundles, wiring] = await Promise.all([buildAll({ minify: false }), readGatewayWiring()])
+await pinBench()
 const upstream = await startUpstream()
 upstream.setLatency(latencyMs)
-const spec = { ...targets(bundles, wiring, upstream.url).gateway({ ledger }), inspect: true }
+const spec = {
+  ...targets(bundles, wiring, upstream.url).gateway({ ledger, ...(logSink ? { logSink } : {}) }),
+  inspect: true,
+}
 const gateway = await startWorker(spec)
 try {
   const pool = deliveryPool()
@@ -154,6 +182,11 @@ try {
   if (route === 'webhook') await pool.refill(Math.min(200_000, connections * perConnection + 50))
   await once(gateway.origin, request)
   await load(gateway.origin, request, { connections, durationS: 1 })
+  // The same load without the profiler: workerd's own CPU per request, to scale the shares.
+  const cpuBefore = gateway.cpuMicros()
+  const plain = await load(gateway.origin, request, { connections, durationS: seconds })
+  await new Promise((resolve) => setTimeout(resolve, 250))
+  const cpuUs = (gateway.cpuMicros() - cpuBefore) / Math.max(1, plain.sent)
   const inspector = await devtools(await gateway.inspectorUrl(spec.name))
   await inspector.send('Profiler.enable')
   await inspector.send('Profiler.setSamplingInterval', { interval: 100 })
@@ -166,14 +199,15 @@ try {
   const total = functions.reduce((n, t) => n + t.ms, 0)
   const idle = functions.find((t) => t.name.startsWith('(idle)'))?.ms ?? 0
   console.log(
-    `RESET_LEDGER=${ledger} route=${route} upstream ${latencyMs} ms, ${connections} connections: ` +
+    `RESET_LEDGER=${ledger} route=${route} log=${logSink ? 'no-op sink' : 'console.log'} ` +
+      `upstream ${latencyMs} ms, ${connections} connections: ` +
       `${result.requestsPerSecond.toFixed(0)} req/s, ${result.failures} failures; ` +
       `${total.toFixed(0)} ms sampled, ${((1 - idle / total) * 100).toFixed(0)} % busy, ` +
       `${((total - idle) / Math.max(1, result.responses)).toFixed(2)} ms busy per response ` +
-      '(profiler included)'
+      `(profiler included); without the profiler: ${cpuUs.toFixed(0)} µs workerd CPU per request`
   )
-  print('By source module', modules, top)
-  print('By function (self time)', functions, top)
+  print('By source module', modules, top, result.responses, cpuUs)
+  print('By function (self time)', functions, top, result.responses, cpuUs)
 } finally {
   await gateway.dispose()
   await upstream.close()

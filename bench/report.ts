@@ -1,11 +1,12 @@
 /** Turns the measurements into the tables printed at the end and bench/RESULTS.md. */
 import type { Bundle, Bundles } from './build.ts'
 import type { AllPartitionsRun } from './cases/all-partitions.ts'
-import { type ColdStartResult, coldRatio } from './cases/cold-start.ts'
+import { type ColdStartResult, coldExcess, coldRatio } from './cases/cold-start.ts'
 import type { FullResetAtLatency, FullResetResult } from './cases/full-reset.ts'
 import type { IamResult } from './cases/iam.ts'
 import type { PureProxyResult, SimulatedLimiterResult } from './cases/pure-proxy.ts'
 import type { WebhookResult } from './cases/webhook.ts'
+import { CPU_TARGET_ADDED_US, type WorkerCpuResult } from './cases/worker-cpu.ts'
 import { BENCH_RATE_LIMIT, PLAN, type Turn } from './config.ts'
 import type { Machine } from './machine.ts'
 import type { Spread } from './stats.ts'
@@ -16,6 +17,9 @@ export interface BenchResults {
   quick: boolean
   machine: Machine
   bundles: Bundles
+  /** Whether workerd ran pinned to its own core (bench/workerd.ts). */
+  pinned: boolean
+  workerCpu?: WorkerCpuResult
   pureProxy?: PureProxyResult
   simulatedLimiter?: SimulatedLimiterResult
   fullReset?: FullResetResult
@@ -39,6 +43,7 @@ export const TARGET = {
   warmIamPerGateway: 1,
   coldIam: 2,
   coldStartVsHono: 1.5,
+  addedCpuUs: CPU_TARGET_ADDED_US,
   gzipKiB: 64,
 }
 
@@ -83,6 +88,19 @@ function failuresNote(failures: number): string {
 
 export function targetRows(r: BenchResults): TargetRow[] {
   const rows: TargetRow[] = []
+  const c = r.workerCpu
+  if (c) {
+    const failures = c.summary.reduce((n, s) => n + s.failures, 0)
+    const hono = c.summary.find((s) => s.variant === 'hono')?.cpuUsPerRequest
+    const gw = c.summary.find((s) => s.variant === 'gateway')?.cpuUsPerRequest
+    rows.push({
+      target: `Worker CPU per request, raw workerd: gateway adds ≤ ${TARGET.addedCpuUs} µs over bare Hono`,
+      measured:
+        `${signed(c.addedOverHono, ' µs', 0)} (${hono ? us(hono) : 'n/a'} → ${gw ? us(gw) : 'n/a'})` +
+        failuresNote(failures),
+      result: failures ? 'n/a' : verdict(c.addedOverHono.median <= TARGET.addedCpuUs),
+    })
+  }
   const p = r.pureProxy
   if (p) {
     const failures = p.summary.reduce((n, s) => n + s.failures, 0)
@@ -145,11 +163,21 @@ export function targetRows(r: BenchResults): TargetRow[] {
     })
   }
   if (r.coldStart) {
-    const ratio = coldRatio(r.coldStart, (s) => s.firstAnswerMs)
+    const ratio = coldRatio(r.coldStart, (s) => s.firstResetMs)
     rows.push({
-      target: `Cold start (spawn → first answer) ≤ ${TARGET.coldStartVsHono}× bare Hono`,
-      measured: `${x(ratio)}: ${ms(r.coldStart.summary.gateway.firstAnswerMs)} vs ${ms(r.coldStart.summary.hono.firstAnswerMs)}`,
+      target: `Cold start, raw workerd (spawn → first successful reset) ≤ ${TARGET.coldStartVsHono}× bare Hono`,
+      measured: `${x(ratio)}: ${ms(r.coldStart.summary.gateway.firstResetMs)} vs ${ms(r.coldStart.summary.hono.firstResetMs)}`,
       result: verdict(ratio.median <= TARGET.coldStartVsHono),
+    })
+    const cpuRatio = coldRatio(r.coldStart, (s) => s.firstResetCpuUs)
+    const cpuMs = (v: 'hono' | 'gateway') => {
+      const s = r.coldStart?.summary[v].firstResetCpuUs
+      return s ? `${fixed(s.median / 1000, 1)} ms` : 'n/a'
+    }
+    rows.push({
+      target: `Cold start, workerd CPU spawn → first reset ≤ ${TARGET.coldStartVsHono}× bare Hono (noise-robust)`,
+      measured: `${x(cpuRatio)}: ${cpuMs('gateway')} vs ${cpuMs('hono')} CPU`,
+      result: verdict(cpuRatio.median <= TARGET.coldStartVsHono),
     })
   }
   rows.push({
@@ -163,13 +191,26 @@ export function targetRows(r: BenchResults): TargetRow[] {
 /** Figures the issue asks for that have no pass/fail target. */
 function figureRows(r: BenchResults): string[][] {
   const rows: string[][] = []
+  const c = r.workerCpu
+  if (c) {
+    const cpu = (name: string) => c.summary.find((s) => s.variant === name)?.cpuUsPerRequest
+    const [raw, hono, gw] = [cpu('raw'), cpu('hono'), cpu('gateway')]
+    if (raw && hono && gw) {
+      rows.push([
+        'Worker CPU per request, raw workerd, light load (raw / bare Hono / gateway)',
+        `${us(raw)} / ${us(hono)} / ${us(gw)}`,
+      ])
+    }
+    rows.push(['Gateway ÷ bare Hono, CPU per request', x(c.ratioToHono)])
+    rows.push(['Gateway log line (console.log vs a no-op sink), CPU', signed(c.logLine, ' µs', 0)])
+  }
   const p = r.pureProxy
   if (p) {
     const cpu = (name: string) => p.summary.find((s) => s.variant === name)?.cpuUsPerRequest
     const [raw, hono, gw] = [cpu('raw'), cpu('hono'), cpu('gateway')]
     if (raw && hono && gw) {
       rows.push([
-        'Pure proxy, worker CPU per request (raw / bare Hono / gateway)',
+        'Pure proxy saturated, worker CPU per request (raw / bare Hono / gateway)',
         `${us(raw)} / ${us(hono)} / ${us(gw)}`,
       ])
     }
@@ -223,11 +264,38 @@ function summaryRows(s: VariantSummary): string[] {
 
 const SUMMARY_HEADER = ['Variant', 'Requests/s', 'p50', 'p99', 'Worker CPU / request', 'Failures']
 
-function turnDescription(turn: Turn, upstreamMs: number): string {
+function turnDescription(turn: Turn, upstreamMs: number, rounds = PLAN.rounds): string {
+  const measured = turn.requests ? `${turn.requests} requests` : `${turn.durationS} s`
   return (
-    `${turn.connections} connection(s), ${turn.warmupS} s warm-up + ${turn.durationS} s measured ` +
-    `per turn, ${PLAN.rounds} rounds, upstream ${upstreamMs} ms per DIS call`
+    `${turn.connections} connection(s), ${turn.warmupS} s warm-up + ${measured} measured ` +
+    `per turn, ${rounds} rounds, upstream ${upstreamMs} ms per DIS call`
   )
+}
+
+function workerCpuSection(c: WorkerCpuResult, pinned: boolean): string {
+  const calls = Object.entries(c.calls)
+    .map(([name, k]) => `${name} ${k.deletes.toFixed(2)} DELETE`)
+    .join(', ')
+  return `### Worker CPU per request, as Cloudflare bills it (raw workerd)
+
+The pure-proxy request (\`RESET_LEDGER=off\`, one DELETE). Each worker in its own raw workerd
+(no Miniflare${pinned ? ', pinned to core 0 with the load generator and upstream on core 1' : ', NOT pinned: fewer than 2 cores'}), every side sending the same
+4 KiB IAM token; ${turnDescription(c.turn, 0, c.rounds)}, the order of the variants rotating every round.
+CPU = workerd's own scheduler time (all threads) over the turn, per request sent. Upstream calls
+per request: ${calls}.
+
+${table(SUMMARY_HEADER, c.summary.map(summaryRows))}
+
+${table(
+  ['Per round, then median', 'Value'],
+  [
+    ['**gateway − bare Hono (the added CPU)**', `**${signed(c.addedOverHono, ' µs', 0)}**`],
+    ['gateway ÷ bare Hono', x(c.ratioToHono)],
+    ['bare Hono − raw passthrough (the framework)', signed(c.honoOverRaw, ' µs', 0)],
+    ['gateway − raw passthrough', signed(c.gatewayOverRaw, ' µs', 0)],
+    ['gateway − gateway with console.log → no-op (the log line)', signed(c.logLine, ' µs', 0)],
+  ]
+)}`
 }
 
 function pureProxySection(p: PureProxyResult): string {
@@ -348,28 +416,89 @@ namespace inside one process is the faithful model of two isolates of one deploy
 }
 
 function coldStartSection(c: ColdStartResult): string {
-  const rows = (['raw', 'hono', 'gateway'] as const).map((v) => [
-    v,
-    ms(c.summary[v].readyMs),
-    ms(c.summary[v].firstAnswerMs),
-    ms(c.summary[v].firstResetMs),
-  ])
-  const excess = (v: 'hono' | 'gateway') =>
-    c.summary[v].firstAnswerMs.median - c.summary.raw.firstAnswerMs.median
-  return `### Cold start
+  const variants = ['raw', 'hono', 'gateway'] as const
+  const cpu = (s: Spread) =>
+    show({ ...s, median: s.median / 1000, min: s.min / 1000, max: s.max / 1000 }, 2, ' ms')
+  const timeRows = variants.map((v) => {
+    const s = c.summary[v]
+    return [
+      v,
+      ms(s.firstResetMs),
+      ms(s.readyMs),
+      ms(s.resetMs),
+      ms(s.beforeIamMs),
+      ms(s.iamToDeleteMs),
+      ms(s.afterDeleteMs),
+      ms(s.warmResetMs),
+    ]
+  })
+  const cpuRows = variants.map((v) => {
+    const s = c.summary[v]
+    return [
+      v,
+      cpu(s.readyCpuUs),
+      cpu(s.resetCpuUs),
+      cpu(s.healthCpuUs),
+      cpu(s.resetAfterHealthCpuUs),
+      ms(s.beforeIamAfterHealthMs),
+      cpu(s.warmResetCpuUs),
+    ]
+  })
+  const d = (pick: (s: ColdStartResult['samples'][number]) => number) =>
+    signed(coldExcess(c, pick), ' ms')
+  const dc = (pick: (s: ColdStartResult['samples'][number]) => number) =>
+    signed(
+      coldExcess(c, (s) => pick(s) / 1000),
+      ' ms CPU'
+    )
+  return `### Cold start (raw workerd)
 
-${PLAN.coldStarts} fresh starts of each worker, taking turns (median (min–max)). "Ready" is
-Miniflare constructed and workerd listening, which includes compiling and evaluating the
-bundle; "first answer" is spawn → the first \`/healthz\` answer (for the gateway this parses the
-configuration); "first reset" is the next request, a reset (the gateway also gets its IAM token
-through the token broker; the baselines use a fixed one). Pure-proxy configuration on both sides;
-the bare Hono worker also gets the gateway's Durable Object namespaces and rate limiter (bound to
-empty classes), so workerd sets up the same services for both and only the bundle differs.
+${c.starts} rounds; in each, every worker is started fresh twice (new workerd process, empty
+Durable Object storage), the order rotating. Pure-proxy configuration; all three log in to IAM
+on their first reset and send the same 4 KiB token; the bare Hono worker has the gateway's three
+SQLite-backed Durable Object namespaces too, so only the bundle differs. The upstream stamps the
+arrival of the IAM call and of the DELETE, which splits the first reset.
 
-${table(['Worker', 'Ready', 'First answer', 'First reset (after the answer)'], rows)}
+Start A, spawn → first reset (wall time):
 
-Over the raw passthrough (median first answer minus raw's): bare Hono ${fixed(excess('hono'), 1)} ms,
-gateway ${fixed(excess('gateway'), 1)} ms. Most of a start is Miniflare and workerd, the same for all three.`
+${table(['Worker', 'Spawn → first reset', 'Spawn → listening', 'First reset', '… sent → IAM arrives', '… IAM answered → DELETE arrives', '… DELETE answered → response read', 'Warm reset'], timeRows)}
+
+workerd CPU (scheduler time, all threads): at listening (boot + compiling and evaluating the
+bundle), during the first reset; start B, during a first \`/healthz\` (configuration parsed,
+app's first dispatch, no upstream) and the first reset after it:
+
+${table(['Worker', 'CPU to listening', 'CPU first reset', 'CPU first /healthz (B)', 'CPU first reset after /healthz (B)', 'B: reset sent → IAM arrives', 'CPU warm reset'], cpuRows)}
+
+Where the gateway's extra time goes (gateway − bare Hono, per round, then median):
+
+${table(
+  ['Part', 'Gateway − bare Hono'],
+  [
+    ['spawn → first reset', `${d((s) => s.firstResetMs)}; ${dc((s) => s.firstResetCpuUs)}`],
+    [
+      'spawn → listening (module compile + evaluation)',
+      `${d((s) => s.readyMs)}; ${dc((s) => s.readyCpuUs)}`,
+    ],
+    [
+      'first /healthz (configuration parse, first dispatch)',
+      `${d((s) => s.healthMs)}; ${dc((s) => s.healthCpuUs)}`,
+    ],
+    [
+      'first reset: sent → IAM arrives (routing, configuration, rate limiter, broker object created and called)',
+      d((s) => s.beforeIamMs),
+    ],
+    [
+      '… the same after /healthz (without the configuration parse)',
+      d((s) => s.beforeIamAfterHealthMs),
+    ],
+    [
+      'first reset: IAM answered → DELETE arrives (token back through the broker)',
+      d((s) => s.iamToDeleteMs),
+    ],
+    ['first reset: DELETE answered → response read', d((s) => s.afterDeleteMs)],
+    ['first reset CPU', dc((s) => s.resetCpuUs)],
+  ]
+)}`
 }
 
 function allPartitionsSection(runs: readonly AllPartitionsRun[]): string {
@@ -451,13 +580,15 @@ export function renderReadmeSnippet(r: BenchResults): string {
   const quick = r.quick ? '> QUICK run (short turns): a smoke test, not figures to quote.\n\n' : ''
   const minutes = Math.ceil(r.elapsedS / 60)
   return `${quick}\`npm run bench\` (about ${minutes} minute${minutes === 1 ? '' : 's'}, offline; see [bench/RESULTS.md](bench/RESULTS.md))
-compares equal work in workerd (Miniflare, each worker in its own process): the gateway as a pure
-proxy (\`RESET_LEDGER=off\`) against a bare Hono worker and a raw \`fetch\` passthrough making the
-same DELETE; the full v2 reset against a bare Hono worker making the same GET + DELETE, with the
+compares equal work in raw workerd (the binary with a generated configuration, no Miniflare;
+each worker in its own process, pinned to its own core; every side sends the same 4 KiB IAM
+token): worker CPU per request, the gateway's added CPU over a bare Hono worker as the headline;
+the gateway as a pure proxy (\`RESET_LEDGER=off\`) against a bare Hono worker and a raw
+\`fetch\` passthrough making the same DELETE; the full v2 reset against a bare Hono worker making the same GET + DELETE, with the
 upstream answering at once and after ${PLAN.upstreamDelayMs} ms per call; the webhook route against the bearer
 route; IAM calls; cold start; \`partition_id=all\`. Worker CPU is the workerd process's own CPU
-time (\`/proc\`) per request, Durable Objects included. Medians of ${PLAN.rounds} alternating rounds, spread
-in brackets; ${m.cores} cores (${m.cpu}) shared by the load generator, the upstream and workerd.
+time (\`/proc\`) per request, Durable Objects included. Medians of per-round figures over
+${PLAN.cpuRounds} (CPU) or ${PLAN.rounds} alternating rounds, spread in brackets; ${m.cores} cores (${m.cpu}).
 
 ${table(
   ['Target', 'Measured', 'Result'],
@@ -491,6 +622,7 @@ export function renderSummary(r: BenchResults): string {
 export function renderResults(r: BenchResults): string {
   const m = r.machine
   const sections = [
+    r.workerCpu && workerCpuSection(r.workerCpu, r.pinned),
     r.pureProxy && pureProxySection(r.pureProxy),
     r.simulatedLimiter && simulatedLimiterSection(r.simulatedLimiter),
     r.fullReset && fullResetSection(r.fullReset),
@@ -512,7 +644,7 @@ ratios and differences are taken round by round (same round, same machine condit
 - CPU: ${m.cpu}, ${m.cores} cores available, ${m.memoryGiB} GiB RAM
 - OS: ${m.os}
 - Node: ${m.node}
-- workerd (through Miniflare): ${m.workerd}
+- workerd: ${m.workerd}; ${r.pinned ? 'each workerd pinned to core 0, the bench process (load generator, upstream) to core 1' : 'not pinned (fewer than 2 cores)'}
 
 ## Commands
 
@@ -520,7 +652,7 @@ ratios and differences are taken round by round (same round, same machine condit
 npm ci
 npm run bench                      # node bench/run.ts: every case, writes this file
 npm run bench -- --quick           # smoke test: short turns, writes bench/.out/RESULTS.quick.md
-npm run bench -- --only=proxy,iam  # some cases (proxy, reset, webhook, iam, cold, all)
+npm run bench -- --only=cpu,cold   # some cases (cpu, proxy, reset, webhook, iam, cold, all)
 \`\`\`
 
 What it does:
@@ -532,17 +664,23 @@ What it does:
   token (201 + X-Subject-Token), ShowCheckpoint GET (200 \`{"sequence_number":"10","metadata":""}\`),
   DeleteCheckpoint (204), DescribeStream; a fixed delay per DIS call (0 or ${PLAN.upstreamDelayMs} ms);
   counts every call.
-- Each worker in its own Miniflare/workerd, requests sent straight to the worker's socket.
-  The gateway gets its SQLite-backed Durable Objects and its rate limiter binding from
-  wrangler.toml (limit raised to ${BENCH_RATE_LIMIT.limit} per ${BENCH_RATE_LIMIT.period} s so the load is never refused),
-  and runs as the unmodified bundle behind \`bench/workers/gateway-entry.js\`, which replaces
-  Miniflare's rate-limiter simulation (a SQLite write per call, one call at a time) with an
-  in-memory fixed-window counter, as the binding behaves on Cloudflare; the simulator's own cost
-  is shown as a diagnostic.
-- **Worker CPU per request** = utime + stime of the workerd process (\`/proc/<pid>/stat\`, all
-  threads, including the gateway's Durable Objects) over the measured part of a turn (and
-  0.25 s for the requests still in flight to finish), divided by the requests sent. Clock-tick
-  resolution: 10 ms per turn.
+- **Every figure comes from raw workerd** (\`bench/workerd.ts\`: the \`workerd\` binary from
+  node_modules with a generated capnp configuration), except the "simulated rate limiter"
+  diagnostic, which needs Miniflare. Miniflare would route every outbound \`fetch\` through its
+  own \`outbound\` worker (about 150–190 µs of CPU per request on every side), which Cloudflare
+  does not bill. Each worker runs in its own workerd, requests go straight to its socket.
+- The gateway gets its Durable Objects from wrangler.toml, SQLite-backed (\`enableSql\`, stored
+  on local disk, a fresh directory per start), and runs as the unmodified bundle behind
+  \`bench/workers/gateway-entry.js\`, which stands in for the Rate Limiting binding (raw workerd
+  has none; Miniflare's simulation writes SQLite on every call) with an in-memory fixed-window
+  counter (limit ${BENCH_RATE_LIMIT.limit} per ${BENCH_RATE_LIMIT.period} s), as the binding counts in memory on Cloudflare.
+- The upstream issues a 4 KiB IAM token; the bare Hono worker and the raw passthrough log in to
+  IAM themselves on their first reset and send the same token.
+- **Worker CPU per request** = the workerd process's scheduler time (nanoseconds, summed over
+  \`/proc/<pid>/task/*/schedstat\`, all threads, the gateway's Durable Objects included) over
+  the measured part of a turn (and 0.25 s for the requests still in flight to finish), divided
+  by the requests sent. The worker's one log line per request goes to workerd's stdout, here
+  /dev/null.
 - autocannon drives the load; latency percentiles come from every 2xx response's own timing.
 
 ${errorsSection(r)}## Targets

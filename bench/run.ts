@@ -3,8 +3,11 @@
  * writes bench/RESULTS.md. Fully local: every socket is on 127.0.0.1, every loop is bounded by
  * a request count or a duration. Not part of `npm test` (timing assertions would be flaky).
  *
+ * Every worker runs in raw workerd (bench/workerd.ts), pinned to its own core once the bundles
+ * are built; this process (load generator and upstream) is pinned to the other core.
+ *
  * Flags: `--quick` runs every case with short turns (written to bench/.out/RESULTS.quick.md);
- * `--only=proxy,reset,webhook,iam,cold,all` runs some cases (written to bench/.out too).
+ * `--only=cpu,proxy,reset,webhook,iam,cold,all` runs some cases (written to bench/.out too).
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -15,6 +18,7 @@ import { measureFullReset } from './cases/full-reset.ts'
 import { measureIam } from './cases/iam.ts'
 import { measurePureProxy, measureSimulatedLimiter } from './cases/pure-proxy.ts'
 import { measureWebhook } from './cases/webhook.ts'
+import { measureWorkerCpu } from './cases/worker-cpu.ts'
 import { OUT_DIR, PLAN, QUICK, RESULTS_PATH } from './config.ts'
 import { describeMachine } from './machine.ts'
 import { type BenchResults, renderReadmeSnippet, renderResults, renderSummary } from './report.ts'
@@ -22,8 +26,9 @@ import { type Instance, startWorker } from './runtime.ts'
 import { targets } from './targets.ts'
 import { startUpstream } from './upstream.ts'
 import { readGatewayWiring } from './wiring.ts'
+import { pinBench } from './workerd.ts'
 
-const CASES = ['proxy', 'reset', 'webhook', 'iam', 'cold', 'all'] as const
+const CASES = ['cpu', 'proxy', 'reset', 'webhook', 'iam', 'cold', 'all'] as const
 type CaseName = (typeof CASES)[number]
 
 const onlyArg = process.argv.find((arg) => arg.startsWith('--only='))
@@ -46,6 +51,10 @@ say(
 )
 say('building bundles (wrangler deploy --dry-run) and reading wrangler.toml')
 const [bundles, wiring] = await Promise.all([buildAll(), readGatewayWiring()])
+// After the build (wrangler would be slowed down on one core): this process and the threads it
+// starts from now on (the upstream) on one core, every workerd on the other.
+const pinned = await pinBench()
+say(pinned ? 'pinned: workerd on core 0, load generator and upstream on core 1' : 'NOT pinned')
 
 const upstream = await startUpstream()
 const make = targets(bundles, wiring, upstream.url)
@@ -60,6 +69,7 @@ const results: BenchResults = {
   quick: QUICK,
   machine: describeMachine(),
   bundles,
+  pinned,
   elapsedS: 0,
   errors: [],
 }
@@ -82,6 +92,18 @@ async function guarded(name: string, body: () => Promise<void>): Promise<void> {
 try {
   say(`upstream on ${upstream.url}`)
   const warmIam: NonNullable<BenchResults['warmIam']> = []
+  if (only.has('cpu')) {
+    await guarded('worker CPU', async () => {
+      say('worker CPU per request, raw workerd: raw → bare Hono → gateway → gateway (log no-op)')
+      const instances = {
+        raw: await start(make.raw()),
+        hono: await start(make.hono(false)),
+        gateway: await start(make.gateway({ ledger: 'off' })),
+        'gateway, log → no-op': await start(make.gateway({ ledger: 'off', logSink: 'off' })),
+      }
+      results.workerCpu = await measureWorkerCpu(instances, upstream, say)
+    })
+  }
   if (only.has('proxy') || only.has('webhook')) {
     await guarded('pure proxy and webhook', async () => {
       const gateway = await start(make.gateway({ ledger: 'off' }))

@@ -1,5 +1,10 @@
 /**
- * Runs workers in workerd through Miniflare (never `wrangler dev`, whose log relay would be part
+ * Where workers run. By default in RAW workerd (bench/workerd.ts: the binary with a generated
+ * configuration, pinned to its own core): what Cloudflare bills. A spec with
+ * `engine: 'miniflare'` runs through Miniflare instead (only the simulated rate limiter
+ * diagnostic, which needs Miniflare's simulation of that binding).
+ *
+ * Miniflare: workers in workerd through Miniflare (never `wrangler dev`, whose log relay would be part
  * of the measurement). One Miniflare = one workerd process, so the CPU time read from /proc is
  * that of the workers it hosts (and their Durable Objects), nothing else. Requests go to each
  * worker's own socket (`unsafeDirectSockets`), not through Miniflare's routing entry worker.
@@ -12,6 +17,7 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare'
 import { COMPATIBILITY_DATE } from './config.ts'
 import { cpuMicros, workerdChildren } from './proc-cpu.ts'
 import type { GatewayWiring } from './wiring.ts'
+import { startWorkerd } from './workerd.ts'
 
 export interface WorkerSpec {
   name: string
@@ -26,6 +32,8 @@ export interface WorkerSpec {
   serve?: boolean
   /** Reachable through the DevTools inspector (bench/profile.ts). */
   inspect?: boolean
+  /** Raw workerd (default) or Miniflare; one instance uses one engine for all its workers. */
+  engine?: 'workerd' | 'miniflare'
 }
 
 export interface Instance {
@@ -47,6 +55,11 @@ export interface Instance {
 let disposing: Promise<unknown> = Promise.resolve()
 
 export async function startInstance(workers: readonly WorkerSpec[]): Promise<Instance> {
+  if (workers.some((spec) => spec.engine === 'miniflare')) return startMiniflare(workers)
+  return startWorkerd(workers)
+}
+
+async function startMiniflare(workers: readonly WorkerSpec[]): Promise<Instance> {
   // A workerd still shutting down would be taken for the new one.
   await disposing
   const before = workerdChildren()

@@ -23,7 +23,8 @@ export interface Targets {
   hono(snapshot: boolean, sameBindings?: boolean): WorkerSpec
   /** The gateway bundle behind the bench entry (in-memory rate limiter, gateway-entry.js). */
   gateway(vars: GatewayVars, name?: string, wiring?: GatewayWiring): WorkerSpec
-  /** The gateway bundle alone, with Miniflare's simulated rate limiter: diagnostics only. */
+  /** The gateway bundle alone, with Miniflare's simulated rate limiter: diagnostics only (the
+   * one target that runs through Miniflare, which simulates that binding). */
   gatewaySimulatedLimiter(vars: GatewayVars): WorkerSpec
 }
 
@@ -52,6 +53,7 @@ export function targets(bundles: Bundles, wiring: GatewayWiring, upstreamUrl: st
       scriptPath: bundles.gateway.path,
       bindings: gatewayBindings(upstreamUrl, vars),
       wiring,
+      engine: 'miniflare',
     }),
   }
 }

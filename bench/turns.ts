@@ -1,6 +1,7 @@
 /**
- * Side-by-side load: the variants of a case take turns (A → B → C, repeated), so slow drift of
- * the machine (thermal, other tenants) spreads over all of them instead of landing on one. Each
+ * Side-by-side load: the variants of a case take turns (A → B → C, then B → C → A, …: the order
+ * rotates every round, so no variant always follows the same one), so slow drift of the machine
+ * (thermal, other tenants) spreads over all of them instead of landing on one. Each
  * turn starts with a short warm-up at the same concurrency, not measured. Around the measured
  * part the turn reads workerd's CPU time and the upstream's call counters, so every turn says
  * what it cost and what it sent upstream.
@@ -63,7 +64,8 @@ export async function alternate(
   for (const variant of variants) await preflight(variant)
   const results: TurnResult[] = []
   for (let round = 1; round <= rounds; round++) {
-    for (const variant of variants) {
+    const shift = (round - 1) % variants.length
+    for (const variant of [...variants.slice(shift), ...variants.slice(0, shift)]) {
       await variant.beforeTurn?.(turn)
       const options = { connections: turn.connections }
       await load(variant.origin, variant.request, { ...options, durationS: turn.warmupS })
@@ -71,7 +73,7 @@ export async function alternate(
       const cpuBefore = variant.instance.cpuMicros()
       const result = await load(variant.origin, variant.request, {
         ...options,
-        durationS: turn.durationS,
+        ...(turn.requests ? { amount: turn.requests } : { durationS: turn.durationS }),
       })
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
       const cpu = variant.instance.cpuMicros() - cpuBefore

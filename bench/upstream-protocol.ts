@@ -32,7 +32,18 @@ export const COUNTER_SLOTS: readonly number[] = [
   SLOT.disMaxInFlight,
 ]
 
+/**
+ * Moments (ms on the shared clock, performance.timeOrigin + performance.now(), 0 = not yet) of
+ * the first IAM and DIS DELETE calls since the last reset: where a cold start's time goes.
+ */
+export const TIME = { iamArrived: 0, iamAnswered: 1, deleteArrived: 2, deleteAnswered: 3 } as const
+export const TIMES = 4
+
 export interface UpstreamSettings {
   shared: SharedArrayBuffer
+  /** Float64 slots, TIME. */
+  times: SharedArrayBuffer
   projectId: string
+  /** What IAM issues as X-Subject-Token. */
+  token: string
 }

@@ -8,12 +8,18 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { parentPort, workerData } from 'node:worker_threads'
-import { SLOT, type UpstreamSettings } from './upstream-protocol.ts'
+import { SLOT, TIME, type UpstreamSettings } from './upstream-protocol.ts'
 
 const settings = workerData as UpstreamSettings
 const slots = new Int32Array(settings.shared)
-/** Same length and alphabet as the baselines' fixed token, so headers cost the same. */
-const TOKEN = `MIIbench${'A'.repeat(56)}`
+const times = new Float64Array(settings.times)
+/** The realistic-size token of config.ts (IAM_TOKEN): every side sends it back to DIS. */
+const TOKEN = settings.token
+const clock = () => performance.timeOrigin + performance.now()
+/** Records the first occurrence since the last reset (this thread is the only writer). */
+function mark(slot: number) {
+  if (times[slot] === 0) times[slot] = clock()
+}
 const CHECKPOINTS = `/v2/${settings.projectId}/checkpoints`
 const DESCRIBE = new RegExp(`^/v2/${settings.projectId}/streams/([A-Za-z0-9_-]+)$`)
 /** A committed checkpoint, so a snapshot has something to record. */
@@ -71,10 +77,17 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   if (req.method === 'POST' && pathname === '/v3/auth/tokens') {
     Atomics.add(slots, SLOT.iam, 1)
     Atomics.add(slots, SLOT.iamTotal, 1)
-    return issueToken(res)
+    mark(TIME.iamArrived)
+    issueToken(res)
+    mark(TIME.iamAnswered)
+    return
   }
   if (pathname === CHECKPOINTS && req.method === 'DELETE') {
-    return disCall(SLOT.disDelete, () => send(res, 204, {}))
+    mark(TIME.deleteArrived)
+    return disCall(SLOT.disDelete, () => {
+      send(res, 204, {})
+      mark(TIME.deleteAnswered)
+    })
   }
   if (pathname === CHECKPOINTS && req.method === 'GET') {
     return disCall(SLOT.snapshot, () =>

@@ -1,7 +1,7 @@
 /** Starts and stops the bench upstream thread, reads its counters and changes its settings. */
 import { Worker } from 'node:worker_threads'
-import { PROJECT_ID } from './config.ts'
-import { COUNTER_SLOTS, SLOT, SLOTS, type UpstreamSettings } from './upstream-protocol.ts'
+import { IAM_TOKEN, PROJECT_ID } from './config.ts'
+import { COUNTER_SLOTS, SLOT, SLOTS, TIMES, type UpstreamSettings } from './upstream-protocol.ts'
 
 export interface UpstreamCounts {
   iam: number
@@ -17,7 +17,14 @@ export interface Upstream {
   counts(): UpstreamCounts
   /** IAM calls since the upstream started (never reset). */
   iamTotal(): number
-  /** Zeroes the counters (not the settings). */
+  /** First IAM / DELETE moments since the last reset (shared clock, ms; 0 = none). */
+  times(): {
+    iamArrived: number
+    iamAnswered: number
+    deleteArrived: number
+    deleteAnswered: number
+  }
+  /** Zeroes the counters and the first-call moments (not the settings). */
   reset(): void
   /** Latency added to every DIS call from now on. */
   setLatency(ms: number): void
@@ -30,7 +37,14 @@ export async function startUpstream(): Promise<Upstream> {
   const shared = new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT)
   const view = new Int32Array(shared)
   Atomics.store(view, SLOT.partitions, 1)
-  const settings: UpstreamSettings = { shared, projectId: PROJECT_ID }
+  const timesBuffer = new SharedArrayBuffer(TIMES * Float64Array.BYTES_PER_ELEMENT)
+  const times = new Float64Array(timesBuffer)
+  const settings: UpstreamSettings = {
+    shared,
+    times: timesBuffer,
+    projectId: PROJECT_ID,
+    token: IAM_TOKEN,
+  }
   const worker = new Worker(new URL('./upstream-server.ts', import.meta.url), {
     workerData: settings,
   })
@@ -49,8 +63,15 @@ export async function startUpstream(): Promise<Upstream> {
       disMaxInFlight: Atomics.load(view, SLOT.disMaxInFlight),
     }),
     iamTotal: () => Atomics.load(view, SLOT.iamTotal),
+    times: () => ({
+      iamArrived: times[0] ?? 0,
+      iamAnswered: times[1] ?? 0,
+      deleteArrived: times[2] ?? 0,
+      deleteAnswered: times[3] ?? 0,
+    }),
     reset: () => {
       for (const slot of COUNTER_SLOTS) Atomics.store(view, slot, 0)
+      times.fill(0)
     },
     setLatency: (ms) => Atomics.store(view, SLOT.latencyMs, ms),
     setPartitions: (count) => Atomics.store(view, SLOT.partitions, count),

@@ -11,6 +11,12 @@
  * the binding counts in memory at the edge, without a storage write. The counter below keeps a
  * real `await limit()` with a real count on the request path. The simulator's cost is measured
  * separately (RESULTS.md, pure proxy diagnostics).
+ *
+ * BENCH_LOG_SINK=off (a bench-only binding) makes console.log a no-op sink: the gateway still
+ * builds and serialises its log line, but the line goes nowhere. With it on one side and not on
+ * the other, the difference is what handing the line to the runtime costs; bench/profile.ts
+ * uses it so the inspector (which serialises every console.log for DevTools) does not inflate
+ * the log line's share.
  */
 import gateway from './gateway.js'
 
@@ -44,6 +50,11 @@ function withLimiter(env) {
   return copy
 }
 
+const noop = () => undefined
+
 export default {
-  fetch: (request, env, ctx) => gateway.fetch(request, withLimiter(env), ctx),
+  fetch: (request, env, ctx) => {
+    if (env.BENCH_LOG_SINK === 'off' && console.log !== noop) console.log = noop
+    return gateway.fetch(request, withLimiter(env), ctx)
+  },
 }
