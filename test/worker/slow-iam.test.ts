@@ -12,7 +12,12 @@ import { registerSecret, report } from '../support/log-capture'
  * fits their 8 s deadline as it would in production.
  */
 
-const QUERY = { stream_name: 'orders', app_name: 'billing', partition_id: '2' }
+/** One partition per instance: concurrent resets of one partition would meet its lease (409). */
+const queryFor = (i: number) => ({
+  stream_name: 'events',
+  app_name: 'billing',
+  partition_id: String(i),
+})
 const WRONG_PASSWORD = 'wrong-password-slow-iam'
 registerSecret(WRONG_PASSWORD)
 
@@ -30,7 +35,9 @@ describe('a slow IAM', () => {
   it('6 cold instances, wrong password, IAM answering in 2.5 s → exactly 1 IAM attempt', async () => {
     const { instances, emulator } = await coldInstances(6, { IAM_PASSWORD: WRONG_PASSWORD })
     await emulator.addFault({ route: 'iam_token', delay_ms: 2_500 })
-    const responses = await Promise.all(instances.map((gw) => gw.reset(QUERY, API_KEYS.billing)))
+    const responses = await Promise.all(
+      instances.map((gw, i) => gw.reset(queryFor(i), API_KEYS.billing))
+    )
     const { counts } = await emulator.calls()
     report(`slow IAM (2.5 s), wrong password, 6 cold instances: ${counts.iam_token} IAM attempt(s)`)
     for (const response of responses) {
@@ -44,7 +51,9 @@ describe('a slow IAM', () => {
   it('6 cold instances, right password, IAM answering in 2.5 s → 1 IAM call, 6 resets', async () => {
     const { instances, emulator } = await coldInstances(6)
     await emulator.addFault({ route: 'iam_token', delay_ms: 2_500 })
-    const responses = await Promise.all(instances.map((gw) => gw.reset(QUERY, API_KEYS.billing)))
+    const responses = await Promise.all(
+      instances.map((gw, i) => gw.reset(queryFor(i), API_KEYS.billing))
+    )
     expect(responses.map((r) => r.status)).toEqual(Array(6).fill(200))
     expect((await emulator.calls()).counts).toMatchObject({ iam_token: 1, delete_checkpoint: 6 })
   }, 20_000)
