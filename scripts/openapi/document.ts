@@ -109,6 +109,16 @@ function operation(route: Route, schemas: Record<string, JsonSchema>, shared: Sh
         headers: STANDARD_HEADERS,
         content: json(route.ok.schema),
       },
+      ...Object.fromEntries(
+        Object.entries(route.otherResponses ?? {}).map(([status, answer]) => [
+          status,
+          {
+            description: answer.description,
+            headers: STANDARD_HEADERS,
+            content: json(answer.schema),
+          },
+        ])
+      ),
       ...problemRefs(
         route.problems,
         { ...(route.auth === 'bearer' ? BEARER_CHALLENGE : {}), ...route.problemHeaders },

@@ -215,7 +215,9 @@ export const ProblemSchema = z
   .check(about('RFC 9457 problem details. Other extension members may appear.'))
 
 export const HealthSchema = z.object({
-  status: z.literal('ok'),
+  status: z
+    .enum(['ok', 'misconfigured'])
+    .check(about('`misconfigured` (with HTTP 503) exactly when `config` is `invalid`.')),
   config: z
     .enum(['valid', 'invalid'])
     .check(about('Whether the configuration parsed (never why; the log says why).')),

@@ -27,6 +27,8 @@ export interface Route {
   headers?: readonly object[]
   body?: { description: string; schema: JsonSchema }
   ok: { description: string; schema: JsonSchema }
+  /** Answers other than 200 whose body is not a problem (e.g. /healthz's 503), by status. */
+  otherResponses?: Record<string, { description: string; schema: JsonSchema }>
   /**
    * Every problem code the operation can answer. not_found and method_not_allowed are answered
    * for any path (ANY_PATH_PROBLEMS); an operation lists not_found only if it answers it itself.
@@ -232,7 +234,14 @@ export const ROUTES: readonly Route[] = [
     operationId: 'health',
     summary: 'Liveness and whether the configuration is valid; never calls upstream',
     auth: 'none',
-    ok: { description: 'The gateway is up.', schema: ref('Health') },
+    ok: { description: 'The gateway is up and its configuration is valid.', schema: ref('Health') },
+    otherResponses: {
+      '503': {
+        description:
+          'The configuration is invalid: every other route answers 500 misconfigured, so a load balancer must not route here.',
+        schema: ref('Health'),
+      },
+    },
     problems: [],
   },
   {
