@@ -4,7 +4,7 @@
  * through the same bundler with the same settings. The raw passthrough is plain JS, unbundled.
  */
 import { execFile } from 'node:child_process'
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
@@ -48,6 +48,23 @@ export interface Bundles {
   hono: Bundle
   /** Plain JS, loaded as is. */
   raw: Bundle
+  /**
+   * Cold-start probe: the raw passthrough with the OpenAPI document inlined as a JS object
+   * literal, as the bundler inlines the gateway's JSON import, so spawn → listening minus the raw
+   * passthrough's is what compiling and evaluating the document costs a cold start.
+   */
+  openapiProbe: Bundle
+}
+
+/** bench/workers/raw.js plus `src/openapi/openapi.generated.json` as a module-level literal. */
+function openapiProbe(rawSource: string): Bundle {
+  const dir = join(OUT_DIR, 'openapi-probe')
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, 'probe.js')
+  const json = readFileSync(join(ROOT, 'src/openapi/openapi.generated.json'), 'utf8')
+  const code = `${rawSource}\nconst openapi_generated_default = ${json.trim()};\nglobalThis.__benchOpenapi = openapi_generated_default;\n`
+  writeFileSync(path, code)
+  return { path, rawBytes: Buffer.byteLength(code), gzipBytes: gzipSync(code).byteLength }
 }
 
 /** The unmodified bundle as gateway.js next to the bench entry (see gateway-entry.js). */
@@ -80,5 +97,6 @@ export async function buildAll(options: { minify?: false } = {}): Promise<Bundle
     gatewayEntry: withBenchEntry(gateway),
     hono,
     raw: { path: rawPath, rawBytes: raw.byteLength, gzipBytes: gzipSync(raw).byteLength },
+    openapiProbe: openapiProbe(raw.toString()),
   }
 }

@@ -52,6 +52,7 @@ export function load(
   const latencies: number[] = []
   const badStatuses: Record<string, number> = {}
   const next = shape.nextHeaders
+  const started = performance.now()
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -78,9 +79,11 @@ export function load(
       (error, result) => {
         if (error) return reject(error)
         const sorted = Float64Array.from(latencies).sort()
+        // With a request count, autocannon's duration is whole seconds: use our own clock.
+        const seconds = options.amount ? (performance.now() - started) / 1000 : result.duration
         resolve({
           // Completed 2xx responses over the measured wall time, like autocannon's own average.
-          requestsPerSecond: result['2xx'] / (result.duration || 1),
+          requestsPerSecond: result['2xx'] / (seconds || 1),
           p50Ms: percentile(sorted, 50),
           p99Ms: percentile(sorted, 99),
           responses: result.requests.total,

@@ -9,7 +9,7 @@ import type { WebhookResult } from './cases/webhook.ts'
 import { CPU_TARGET_ADDED_US, type WorkerCpuResult } from './cases/worker-cpu.ts'
 import { BENCH_RATE_LIMIT, PLAN, type Turn } from './config.ts'
 import type { Machine } from './machine.ts'
-import type { Spread } from './stats.ts'
+import { type Spread, spread } from './stats.ts'
 import type { TurnResult, VariantSummary } from './turns.ts'
 
 export interface BenchResults {
@@ -415,8 +415,15 @@ namespace inside one process is the faithful model of two isolates of one deploy
   return lines.join('\n')
 }
 
+function openapiCost(c: ColdStartResult): string {
+  const of = (v: string) => c.samples.filter((s) => s.variant === v).map((s) => s.readyCpuUs)
+  const raw = of('raw')
+  const probe = of('raw + OpenAPI document')
+  return signed(spread(probe.map((p, i) => (p - (raw[i] ?? Number.NaN)) / 1000)), ' ms CPU')
+}
+
 function coldStartSection(c: ColdStartResult): string {
-  const variants = ['raw', 'hono', 'gateway'] as const
+  const variants = ['raw', 'raw + OpenAPI document', 'hono', 'gateway'] as const
   const cpu = (s: Spread) =>
     show({ ...s, median: s.median / 1000, min: s.min / 1000, max: s.max / 1000 }, 2, ' ms')
   const timeRows = variants.map((v) => {
@@ -498,7 +505,10 @@ ${table(
     ['first reset: DELETE answered → response read', d((s) => s.afterDeleteMs)],
     ['first reset CPU', dc((s) => s.resetCpuUs)],
   ]
-)}`
+)}
+
+The OpenAPI document inlined in the bundle costs every cold start (raw + document − raw, CPU to
+listening, per round, then median): ${openapiCost(c)}.`
 }
 
 function allPartitionsSection(runs: readonly AllPartitionsRun[]): string {

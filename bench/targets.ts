@@ -15,6 +15,8 @@ import type { GatewayWiring } from './wiring.ts'
 
 export interface Targets {
   raw(): WorkerSpec
+  /** The raw passthrough with the OpenAPI document inlined (build.ts openapiProbe). */
+  openapiProbe(): WorkerSpec
   /**
    * The bare Hono worker: one DELETE, or (snapshot) the same GET + DELETE as a full reset;
    * `sameBindings` gives it the gateway's Durable Object namespaces and rate limiter (bound to
@@ -33,6 +35,11 @@ export function targets(bundles: Bundles, wiring: GatewayWiring, upstreamUrl: st
     raw: () => ({
       name: 'raw',
       scriptPath: bundles.raw.path,
+      bindings: baselineBindings(upstreamUrl),
+    }),
+    openapiProbe: () => ({
+      name: 'raw-openapi',
+      scriptPath: bundles.openapiProbe.path,
       bindings: baselineBindings(upstreamUrl),
     }),
     hono: (snapshot, sameBindings = false) => ({
