@@ -41,7 +41,9 @@ async function measure(fault: FaultRule, options: TestGatewayOptions = {}): Prom
   await gw.emulator.addFault(fault)
   const requestId = `wire-attempts-${++requests}`
   const response = await gw.reset(QUERY, API_KEYS.billing, { 'X-Request-Id': requestId })
-  const lines = capturedLogLines().filter((line) => line.includes(`"request_id":"${requestId}"`))
+  const lines = capturedLogLines().filter((line) =>
+    line.includes(`"client_request_id":"${requestId}"`)
+  )
   expect(lines).toHaveLength(1)
   const logged = JSON.parse(lines[0] ?? '{}') as Measured['logged']
   const calls = (await gw.emulator.calls()).requests
