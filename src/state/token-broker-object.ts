@@ -7,6 +7,7 @@ import { fetchIamToken } from '../upstream/iam'
 import { DEFAULT_RETRY_POLICY } from '../upstream/retry-policy'
 import {
   BREAKER_COOLDOWN_MS,
+  BROKER_MAX_WAIT_MS,
   type IdentityCheck,
   type IssuedToken,
   isFresh,
@@ -14,12 +15,6 @@ import {
 
 /** The broker's own IAM exchange: its retries must fit inside the callers' deadlines. */
 const BROKER_DEADLINE_MS = 6_000
-/**
- * Longest a caller waits inside one broker call for an IAM exchange already under way; then it
- * hears "pending" and asks again. Well under the callers' 2 s call timeout, so a slow IAM never
- * looks like an unreachable broker (which would send every isolate to IAM on its own).
- */
-export const BROKER_MAX_WAIT_MS = 1_000
 /** One ListStreams attempt; a check that cannot finish in time counts as a refusal. */
 const CHECK_TIMEOUT_MS = 1_500
 /** Passwords (rotations under way) and checked tokens remembered at once. */

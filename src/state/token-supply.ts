@@ -4,10 +4,14 @@ import { AppError } from '../errors/app-error'
 import type { TokenSupply, UpstreamContext } from '../upstream/context'
 import { checkIdentity, listStreamsUrl } from '../upstream/dis'
 import { fetchIamToken } from '../upstream/iam'
-import { BREAKER_COOLDOWN_MS, type IdentityCheck } from '../upstream/token-cache'
+import {
+  BREAKER_COOLDOWN_MS,
+  BROKER_MAX_WAIT_MS,
+  type IdentityCheck,
+} from '../upstream/token-cache'
 import { boundedCall } from './bounded-call'
 import { objectId } from './object-ids'
-import { BROKER_MAX_WAIT_MS, type TokenBroker } from './token-broker-object'
+import type { TokenBroker } from './token-broker-object'
 
 const brokerNames = new WeakMap<GatewayConfig, string>()
 /** Below this much time left, asking the broker again cannot bring a token in time. */

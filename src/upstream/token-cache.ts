@@ -20,6 +20,12 @@ import { AppError } from '../errors/app-error'
  * One rule for the isolates and the token broker: both import it from here.
  */
 export const BREAKER_COOLDOWN_MS = 30_000
+/**
+ * Longest a caller waits inside one broker call for an IAM exchange already under way; then it
+ * hears "pending" and asks again. Well under the callers' 2 s call timeout, so a slow IAM never
+ * looks like an unreachable broker (which would send every isolate to IAM on its own).
+ */
+export const BROKER_MAX_WAIT_MS = 1_000
 /** Refresh a token when less than this remains (capped at half its lifetime). */
 export const REFRESH_AHEAD_MS = 5 * 60_000
 
