@@ -20,6 +20,8 @@ export interface UndoInput {
   requestId: string
   log: RequestLog
   ledger: LedgerStore
+  /** Charges the partitions this undo will send to the client's rate limit (429, nothing sent). */
+  admit?: (partitions: number) => Promise<void>
 }
 
 /**
@@ -48,6 +50,10 @@ export async function performUndo(input: UndoInput): Promise<UndoRecord & { rese
   log.stream = entry.stream_name
   log.app = entry.app_name
   refuseUnlessUndoable(entry, input)
+  // An undo of an `all` reset sends a ShowCheckpoint and a CommitCheckpoint per partition: it
+  // weighs on the rate limit as the reset did (README "Per-client rate limit"), before the
+  // leases are taken and before anything is sent.
+  await input.admit?.(pendingRestores(entry).length)
 
   const holder = input.requestId
   const lock = await ledger.lockUndo(entry.reset_id, ctx.deadline + LEASE_MARGIN_MS, holder)
@@ -121,19 +127,30 @@ function planOf(entry: LedgerEntry): Plan[] {
     }))
 }
 
+/** Partitions an earlier partial undo already settled (`restored` or `skipped`). */
+function restoredBefore(entry: LedgerEntry): Map<string, UndoPartition> {
+  return new Map(
+    (entry.undo?.partitions ?? [])
+      .filter((p) => p.result !== 'failed')
+      .map((p) => [p.partition_id, p] as const)
+  )
+}
+
+/** The partitions this undo reads and commits: saved positions not yet put back. */
+function pendingRestores(entry: LedgerEntry): Plan[] {
+  const done = restoredBefore(entry)
+  return planOf(entry).filter((p) => p.sequence_number !== null && !done.has(p.partition_id))
+}
+
 async function restore(
   input: UndoInput,
   entry: LedgerEntry
 ): Promise<{ record: UndoRecord; errors: AppError[] }> {
   const ctx = input.upstream
   const target = { stream_name: entry.stream_name, app_name: entry.app_name }
-  const done = new Map(
-    (entry.undo?.partitions ?? [])
-      .filter((p) => p.result !== 'failed')
-      .map((p) => [p.partition_id, p] as const)
-  )
+  const done = restoredBefore(entry)
   const plan = planOf(entry)
-  const toRestore = plan.filter((p) => p.sequence_number !== null && !done.has(p.partition_id))
+  const toRestore = pendingRestores(entry)
 
   // All-or-nothing for conflicts: read first, commit nothing if a consumer has moved on.
   const current = await mapWithLimit(toRestore, FAN_OUT, (p) =>

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import type { AppEnv } from '../env'
 import { publicEntry } from '../ledger/entry'
 import { bearerRoute } from '../middleware/bearer-route'
+import { chargeFanOut } from '../middleware/client-rate-limit'
 import { performUndo } from '../reset/undo'
 import { visibleEntry } from '../reset/visible-entry'
 import type { UpstreamDeps } from '../upstream/context'
@@ -59,6 +60,7 @@ export function resetRoutes(deps: UpstreamDeps) {
         requestId: c.get('requestId'),
         log: c.get('log'),
         ledger: requireLedger(c, deps),
+        admit: chargeFanOut(c),
       })
       return c.json({ ...undo, request_id: c.get('requestId') }, 200)
     })

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { standardWebhookHeaders } from '../../scripts/webhook-signing.ts'
 import { sha256Hex } from '../support/fixtures'
 import { problemOf, startGateway, startPureProxy } from '../support/gateway'
@@ -151,5 +151,71 @@ describe('the fan-out weighs on the client rate limit', () => {
     // The reservation was released: the same delivery is refused for the limit again, not
     // answered as in progress (409) or as a stored receipt.
     expect((await deliver()).status).toBe(429)
+  })
+})
+
+describe('undo weighs on the client rate limit as its reset did', () => {
+  beforeEach(awaitRoomInWindow, 20_000)
+
+  it('undoing all over 12 partitions with fewer than 12 units left → 429, no Show, no Commit', async () => {
+    const id = freshId()
+    const gw = await startGateway({ clients: await bigStreamClient(id) })
+    await gw.emulator.setCheckpoints(
+      Array.from({ length: EVENTS }, (_, i) => ({
+        stream_name: 'events',
+        app_name: 'analytics',
+        partition_id: String(i),
+        sequence_number: String(10 + i),
+        metadata: '',
+      }))
+    )
+    const reset = await gw.reset({ ...ALL_EVENTS, app_name: 'analytics' }, KEY)
+    expect(reset.status, await reset.clone().text()).toBe(200)
+    const { reset_id } = (await reset.json()) as { reset_id: string }
+    await gw.emulator.resetCalls()
+    // 1 for the undo request itself, then 11 more are needed; leave 1 + 10.
+    await spend(id, LIMIT - EVENTS - 11)
+    const response = await gw.request(`/v1/resets/${reset_id}/undo`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEY}` },
+    })
+    expect(response.status).toBe(429)
+    const problem = await problemOf(response)
+    expect(problem.code).toBe('rate_limited')
+    expect(String(problem.detail)).toContain(`${EVENTS} partitions`)
+    expect((await gw.emulator.calls()).counts).toMatchObject({
+      show_checkpoint: 0,
+      commit_checkpoint: 0,
+    })
+  })
+
+  it('an undo that fits is charged its partitions: the next request is over the limit', async () => {
+    const id = freshId()
+    const gw = await startGateway({ clients: await bigStreamClient(id) })
+    await gw.emulator.setCheckpoints(
+      Array.from({ length: EVENTS }, (_, i) => ({
+        stream_name: 'events',
+        app_name: 'audit',
+        partition_id: String(i),
+        sequence_number: String(10 + i),
+        metadata: '',
+      }))
+    )
+    const reset = await gw.reset({ ...ALL_EVENTS, app_name: 'audit' }, KEY)
+    expect(reset.status, await reset.clone().text()).toBe(200)
+    const { reset_id } = (await reset.json()) as { reset_id: string }
+    // Exactly 12 units left for the undo.
+    await spend(id, LIMIT - EVENTS - EVENTS)
+    const ok = await gw.request(`/v1/resets/${reset_id}/undo`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEY}` },
+    })
+    expect(ok.status, await ok.clone().text()).toBe(200)
+    expect((await gw.emulator.calls()).counts.commit_checkpoint).toBe(EVENTS)
+    const next = await gw.reset(
+      { ...ALL_EVENTS, app_name: 'audit', partition_id: '1', dry_run: 'true' },
+      KEY
+    )
+    expect(next.status).toBe(429)
   })
 })
