@@ -84,9 +84,20 @@ export class ResetLedger extends DurableObject<Env> {
     now: number,
     until: number
   ): Promise<boolean> {
-    return this.ctx.storage.transactionSync(() =>
+    const taken = this.ctx.storage.transactionSync(() =>
       takeLeases(this.#sql, target, partitions, holder, now, until)
     )
+    if (taken) await this.#sweepLeasesBy(until)
+    return taken
+  }
+
+  /**
+   * A lease whose release never landed (the request died) is replaced by the next lease of its
+   * partition, and deleted by the next sweep: taking a lease brings the batched alarm forward to
+   * the hour boundary after it ends (at most one alarm per hour, README "Shared state").
+   */
+  async #sweepLeasesBy(until: number): Promise<void> {
+    await this.#alarm.ensure(until)
   }
 
   /**
@@ -268,7 +279,7 @@ export class ResetLedger extends DurableObject<Env> {
    * changed one of its partitions (found through the `(stream_name, app_name, seq)` index).
    */
   async lockUndo(resetId: string, now: number, until: number, holder: string): Promise<UndoLock> {
-    return this.ctx.storage.transactionSync((): UndoLock => {
+    const lock = this.ctx.storage.transactionSync((): UndoLock => {
       const row = this.#sql
         .exec<{ seq: number; entry: string }>(
           'SELECT seq, entry FROM resets WHERE reset_id = ? AND expires_at > ?',
@@ -295,6 +306,8 @@ export class ResetLedger extends DurableObject<Env> {
         .map((later) => later.reset_id)
       return { state: 'locked', entry, newer }
     })
+    if (lock.state === 'locked') await this.#sweepLeasesBy(until)
+    return lock
   }
 
   /** Records an undo's outcome (if any) and releases `holder`'s leases, in one transaction. */
@@ -306,7 +319,18 @@ export class ResetLedger extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await this.#alarm.sweep(this.#sql, { table: 'resets', key: 'seq' }, Date.now())
+    const now = Date.now()
+    // Lapsed leases first. No index on `until`: besides the lapsed leases this deletes, the
+    // table holds only the leases of requests running right now (released leases are deleted),
+    // so the scan reads what it deletes plus a handful, and taking a lease stays one row written
+    // (an index would double it, and rows written is the scarcer Free-plan quota).
+    this.#sql.exec('DELETE FROM leases WHERE until <= ?', now)
+    await this.#alarm.sweep(this.#sql, { table: 'resets', key: 'seq' }, now)
+    // A lease still running may yet lapse: keep an alarm for it (one row read).
+    const running = this.#sql
+      .exec<{ until: number }>('SELECT until FROM leases LIMIT 1')
+      .toArray()[0]?.until
+    if (running !== undefined) await this.#alarm.ensure(running)
   }
 
   #update(resetId: string, change: (entry: LedgerEntry) => LedgerEntry, alsoSet?: string): void {

@@ -8,7 +8,9 @@
  * so taking a lease writes one row and no index). `holder` is the gateway's own request id;
  * `until` is the holder's deadline plus a margin, after which the lease counts as free even if
  * it was never released (the request died). Released leases are deleted, so the table holds
- * only partitions being worked on, plus the rare lease whose release was lost.
+ * only partitions being worked on, plus the rare lease whose release was lost: that one is
+ * replaced by the next lease of its partition, or deleted by the ledger's hourly sweep
+ * (ledger-object.ts `alarm`).
  */
 export const LEASES_SCHEMA = `CREATE TABLE IF NOT EXISTS leases (
   stream_name TEXT NOT NULL,
