@@ -1,0 +1,292 @@
+/**
+ * Issue 19: the operator console in a real browser (Debian's chromium, headless) against
+ * `npm run dev` (wrangler dev + the emulator). Asserts what the operator sees and what reached
+ * the emulator; saves a screenshot of each screen to test/browser/artifacts/ (git-ignored).
+ * Run with `npm run test:browser` (builds the console first).
+ */
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import type { CallRecord } from '../../emulator/client.ts'
+import { ARTIFACTS, DEMO_KEY, launchBrowser, type Stack, startStack } from './stack.ts'
+
+/** A key whose allow covers one stream/app only. */
+const NARROW_KEY = 'narrow-key-for-the-console-test'
+const sha = (key: string) => createHash('sha256').update(key).digest('hex')
+const CLIENTS = [
+  { id: 'demo', api_key_sha256: [sha(DEMO_KEY)], allow: ['*/*'] },
+  { id: 'narrow', api_key_sha256: [sha(NARROW_KEY)], allow: ['orders/audit'] },
+]
+/** The demo world's committed checkpoint the tests reset (emulator/seed.ts). */
+const TARGET = { stream: 'events', app: 'billing', partition: 'shardId-0000000007' }
+const NEEDS_POSITIONS =
+  'needs GET /v1/checkpoints v3 (status, range, position, lag: README "Reading checkpoints")'
+const NEEDS_MOVES = 'needs POST /v1/resets (moves, dry-run plan, ETag/If-Match)'
+
+let stack: Stack
+let browser: Browser
+
+before(async () => {
+  ;[stack, browser] = await Promise.all([startStack(CLIENTS), launchBrowser()])
+})
+after(async () => {
+  await browser?.close()
+  await stack?.stop()
+})
+
+interface Session {
+  context: BrowserContext
+  page: Page
+  /** Every request URL the page made, and every CSP violation it reported. */
+  urls: string[]
+  cspViolations: string[]
+}
+
+async function openConsole(viewport = { width: 1280, height: 800 }): Promise<Session> {
+  const context = await browser.newContext({ viewport })
+  const page = await context.newPage()
+  const urls: string[] = []
+  const cspViolations: string[] = []
+  page.on('request', (r) => urls.push(r.url()))
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text())
+  })
+  await page.goto(`${stack.gateway}/console`)
+  return { context, page, urls, cspViolations }
+}
+
+async function signIn(s: Session, key: string): Promise<void> {
+  await s.page.getByLabel('API key').fill(key)
+  await s.page.getByRole('button', { name: 'Sign in' }).click()
+  await s.page.getByRole('navigation', { name: 'Screens' }).waitFor()
+}
+
+async function textOf(locator: Locator): Promise<string> {
+  return (await locator.textContent()) ?? ''
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
+}
+
+async function showPositions(page: Page, stream: string, app: string): Promise<void> {
+  await page.getByRole('link', { name: 'Positions' }).click()
+  await page.getByLabel('Stream').fill(stream)
+  await page.getByLabel('App').fill(app)
+  await page.getByRole('button', { name: /Show positions|Refresh/ }).click()
+}
+
+function commits(calls: CallRecord[]): { partition_id: string; sequence_number: string }[] {
+  return calls
+    .filter((c) => c.route === 'commit_checkpoint' && c.source !== 'live_consumer')
+    .map((c) => JSON.parse(c.body ?? '{}'))
+}
+
+describe('operator console', () => {
+  test('sign in with the demo key, see a delete-reset in history, undo it: the emulator gets the CommitCheckpoint', async () => {
+    // The reset, made through the API as a service would.
+    const response = await fetch(
+      `${stack.gateway}/v1/checkpoints?stream_name=${TARGET.stream}&app_name=${TARGET.app}&partition_id=7`,
+      { method: 'DELETE', headers: { Authorization: `Bearer ${DEMO_KEY}` } }
+    )
+    const receipt = (await response.json()) as {
+      reset_id: string
+      previous: { sequence_number: string | null }[]
+    }
+    assert.equal(response.status, 200)
+    const previous = receipt.previous[0]?.sequence_number
+    assert.ok(previous, 'the demo checkpoint was committed before the reset')
+
+    const s = await openConsole()
+    await shot(s.page, 'sign-in')
+    await signIn(s, DEMO_KEY)
+
+    // Positions: the table per partition; this gateway has no ranges yet, and says so.
+    await showPositions(s.page, TARGET.stream, TARGET.app)
+    const row = s.page.getByRole('row', { name: new RegExp(TARGET.partition) })
+    await row.waitFor()
+    assert.equal(await s.page.getByRole('row').count(), 1 + 12)
+    assert.match(await textOf(row), /—/) // deleted: no checkpoint
+    await shot(s.page, 'positions')
+
+    // History lists the reset; its detail shows before → after.
+    await s.page.getByRole('link', { name: 'History' }).click()
+    const link = s.page.getByRole('link', { name: receipt.reset_id })
+    await link.waitFor()
+    await shot(s.page, 'history')
+    await link.click()
+    const partitionRow = s.page.getByRole('row', { name: new RegExp(TARGET.partition) })
+    await partitionRow.waitFor()
+    assert.match(await textOf(partitionRow), new RegExp(`${previous}\\s*→\\s*deleted`))
+    await shot(s.page, 'history-entry')
+
+    await stack.emulator.resetCalls()
+    await s.page.getByRole('button', { name: 'Undo this reset' }).click()
+    await s.page.getByText('undo completed').first().waitFor()
+    await shot(s.page, 'history-entry-undone')
+    const sent = commits((await stack.emulator.calls()).requests)
+    assert.deepEqual(
+      sent.map((c) => [c.partition_id, c.sequence_number]),
+      [[TARGET.partition, previous]]
+    )
+    const restored = (await stack.emulator.checkpoints()).find(
+      (c) =>
+        c.stream_name === TARGET.stream &&
+        c.app_name === TARGET.app &&
+        c.partition_id === TARGET.partition
+    )
+    assert.equal(restored?.sequence_number, previous)
+
+    // The key stayed in this tab's sessionStorage, out of every URL, cookie and localStorage.
+    const storage = await s.page.evaluate(() => {
+      const g = globalThis as unknown as { sessionStorage: Storage; localStorage: Storage }
+      return { session: Object.values({ ...g.sessionStorage }), local: g.localStorage.length }
+    })
+    assert.ok(storage.session.includes(DEMO_KEY))
+    assert.equal(storage.local, 0)
+    assert.deepEqual(await s.context.cookies(), [])
+    assert.ok(s.urls.every((u) => !u.includes(DEMO_KEY)))
+    assert.deepEqual(s.cspViolations, [])
+
+    // Sign out forgets it.
+    await s.page.getByRole('button', { name: 'Sign out' }).click()
+    await s.page.getByLabel('API key').waitFor()
+    const after = await s.page.evaluate(() =>
+      Object.values({ ...(globalThis as unknown as { sessionStorage: Storage }).sessionStorage })
+    )
+    assert.ok(!after.includes(DEMO_KEY))
+    await s.context.close()
+  })
+
+  test('a wrong key is refused at sign-in with the problem shown', async () => {
+    const s = await openConsole()
+    await s.page.getByLabel('API key').fill('not-a-key')
+    await s.page.getByRole('button', { name: 'Sign in' }).click()
+    const alert = s.page.getByRole('alert')
+    await alert.waitFor()
+    assert.match(await textOf(alert), /401/)
+    await s.context.close()
+  })
+
+  test('a key outside allow sees a clear 403, and nothing reaches the emulator for it', async () => {
+    const s = await openConsole()
+    await signIn(s, NARROW_KEY)
+    await stack.emulator.resetCalls()
+    await showPositions(s.page, TARGET.stream, TARGET.app)
+    const alert = s.page.getByRole('alert')
+    await alert.waitFor()
+    const text = await textOf(alert)
+    assert.match(text, /403/)
+    assert.match(text, /forbidden/)
+    await shot(s.page, 'forbidden')
+    const counts = (await stack.emulator.calls()).counts
+    assert.equal(counts.show_checkpoint, 0)
+    await s.context.close()
+  })
+
+  test('works at phone width: positions and history fit', async () => {
+    const s = await openConsole({ width: 390, height: 844 })
+    await signIn(s, DEMO_KEY)
+    await showPositions(s.page, 'orders', 'billing')
+    await s.page.getByRole('table').waitFor()
+    // No sideways scrolling of the page itself (tables scroll inside their own box).
+    const overflow = await s.page.evaluate(() => {
+      const d = (
+        globalThis as unknown as {
+          document: { documentElement: { scrollWidth: number; clientWidth: number } }
+        }
+      ).document.documentElement
+      return d.scrollWidth - d.clientWidth
+    })
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`)
+    await shot(s.page, 'positions-phone')
+    await s.context.close()
+  })
+
+  test('positions show a bar per partition inside the retained range', {
+    skip: NEEDS_POSITIONS,
+  }, async () => {
+    const s = await openConsole()
+    await signIn(s, DEMO_KEY)
+    await showPositions(s.page, 'orders', 'billing')
+    await s.page.getByRole('table').waitFor()
+    const bars = s.page.getByRole('img', { name: /retained .* to .*, position at \d+ %/ })
+    assert.ok((await bars.count()) > 0)
+    assert.equal(await s.page.getByText('not available on this gateway').count(), 0)
+    await shot(s.page, 'positions-bars')
+    await s.context.close()
+  })
+
+  test('rewind 1 hour: review shows before/after, apply commits, history says held, undo restores', {
+    skip: NEEDS_MOVES,
+  }, async () => {
+    const s = await openConsole()
+    await signIn(s, DEMO_KEY)
+    await s.page.getByRole('link', { name: 'Move' }).click()
+    await s.page.getByLabel('Stream').fill('orders')
+    await s.page.getByLabel('App').fill('billing')
+    await s.page.getByLabel('One partition').check()
+    await s.page.getByLabel('Partition number').fill('1')
+    await s.page.getByLabel('Rewind by a duration').check()
+    await stack.emulator.resetCalls()
+    await s.page.getByRole('button', { name: 'Review' }).click()
+    await s.page.getByText('Stop your consumers first').waitFor()
+    assert.equal(
+      commits((await stack.emulator.calls()).requests).length,
+      0,
+      'a plan commits nothing'
+    )
+    await shot(s.page, 'move-review')
+    await s.page.getByRole('button', { name: 'Apply' }).click()
+    const resetLink = s.page.getByRole('link', { name: /^rst_/ })
+    await resetLink.waitFor()
+    await shot(s.page, 'move-result')
+    const sent = commits((await stack.emulator.calls()).requests)
+    assert.deepEqual(
+      sent.map((c) => c.partition_id),
+      ['shardId-0000000001']
+    )
+    await resetLink.click()
+    await s.page.getByText(/Held/).waitFor({ timeout: 30_000 })
+    await shot(s.page, 'history-held')
+    await stack.emulator.resetCalls()
+    await s.page.getByRole('button', { name: 'Undo this reset' }).click()
+    await s.page.getByText('undo completed').first().waitFor()
+    assert.equal(commits((await stack.emulator.calls()).requests).length, 1)
+    await s.context.close()
+  })
+
+  test('a partition moved between review and apply: 412 shows what moved and offers a fresh review', {
+    skip: NEEDS_MOVES,
+  }, async () => {
+    const s = await openConsole()
+    await signIn(s, DEMO_KEY)
+    await s.page.getByRole('link', { name: 'Move' }).click()
+    await s.page.getByLabel('Stream').fill('orders')
+    await s.page.getByLabel('App').fill('billing')
+    await s.page.getByLabel('Earliest retained record (replay everything)').check()
+    await s.page.getByRole('button', { name: 'Review' }).click()
+    await s.page.getByText('Stop your consumers first').waitFor()
+    // The emulator's live consumer commits further between review and apply.
+    await stack.emulator.setConsumer({
+      stream_name: 'orders',
+      app_name: 'billing',
+      running: true,
+      delay_ms: 0,
+    })
+    await stack.emulator.consume({ stream_name: 'orders', app_name: 'billing', count: '5' })
+    await new Promise((done) => setTimeout(done, 500))
+    await stack.emulator.resetCalls()
+    await s.page.getByRole('button', { name: 'Apply' }).click()
+    const alert = s.page.getByRole('alert')
+    await alert.waitFor()
+    assert.match(await textOf(alert), /412/)
+    await s.page.getByText('(moved)').first().waitFor()
+    await s.page.getByRole('button', { name: 'Review again' }).waitFor()
+    await shot(s.page, 'move-412')
+    assert.equal(commits((await stack.emulator.calls()).requests).length, 0, 'nothing was changed')
+    await s.context.close()
+  })
+})

@@ -1,0 +1,147 @@
+/**
+ * The stack the browser tests drive: `npm run dev` itself (scripts/dev.ts: the emulator + the
+ * gateway under `wrangler dev`, wired and checked as a developer gets them) on free ports, with
+ * the console's static assets, and Debian's chromium through playwright-core.
+ *
+ * While the repository's wrangler config has no `assets` section yet, dev runs from a scratch
+ * directory that links the project's files and holds a copy of the config plus the `assets`
+ * section the console needs (CONSOLE_ASSETS below); once the config has one, from the project.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { type Browser, chromium } from 'playwright-core'
+import { unstable_readConfig } from 'wrangler'
+import { type EmulatorClient, emulatorClient } from '../../emulator/client.ts'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+export const ARTIFACTS = join(ROOT, 'test', 'browser', 'artifacts')
+export const DEMO_KEY = 'demo-key-for-local-development-only'
+
+/** The Workers Static Assets section the console needs (README "Operator console"). */
+const CONSOLE_ASSETS = `
+[assets]
+directory = "public"
+run_worker_first = ["/*", "!/console", "!/console/*"]
+not_found_handling = "none"
+html_handling = "auto-trailing-slash"
+`
+
+export interface Stack {
+  gateway: string
+  emulator: EmulatorClient
+  output: () => string
+  stop: () => Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const address = server.address()
+  await new Promise((done) => server.close(done))
+  if (!address || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+/** The directory dev runs in: the project, or a scratch copy of its config with the assets. */
+function projectDir(scratch: string): string {
+  if (unstable_readConfig({ config: join(ROOT, 'wrangler.toml') }).assets) return ROOT
+  const dir = join(scratch, 'project')
+  mkdirSync(dir)
+  for (const name of [
+    'node_modules',
+    'src',
+    'scripts',
+    'emulator',
+    'public',
+    'package.json',
+    'tsconfig.json',
+  ]) {
+    symlinkSync(join(ROOT, name), join(dir, name))
+  }
+  writeFileSync(
+    join(dir, 'wrangler.toml'),
+    readFileSync(join(ROOT, 'wrangler.toml'), 'utf8') + CONSOLE_ASSETS
+  )
+  return dir
+}
+
+/**
+ * Starts `npm run dev` with these clients (GATEWAY_CLIENTS, as in .dev.vars) and waits for its
+ * banner. The console must have been built (`npm run console:build`).
+ */
+export async function startStack(clients: unknown[]): Promise<Stack> {
+  if (!existsSync(join(ROOT, 'public', 'console', 'console.js'))) {
+    throw new Error(
+      'the console is not built: run npm run console:build (npm run test:browser does)'
+    )
+  }
+  const scratch = mkdtempSync(join(tmpdir(), 'console-browser-'))
+  const devVars = join(scratch, 'dev.vars')
+  writeFileSync(devVars, `GATEWAY_CLIENTS='${JSON.stringify(clients)}'\n`, { mode: 0o600 })
+  const ports = { gateway: await freePort(), emulator: await freePort() }
+  let output = ''
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'scripts', 'dev.ts'),
+      '--dev-vars',
+      devVars,
+      '--persist-to',
+      join(scratch, 'state'),
+    ],
+    {
+      cwd: projectDir(scratch),
+      env: { ...process.env, PORT: String(ports.gateway), EMULATOR_PORT: String(ports.emulator) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  )
+  child.stdout?.on('data', (chunk) => {
+    output += chunk
+  })
+  child.stderr?.on('data', (chunk) => {
+    output += chunk
+  })
+  const exited = new Promise<void>((done) => child.on('exit', () => done()))
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM')
+      await exited
+    }
+    rmSync(scratch, { recursive: true, force: true })
+  }
+  const deadline = Date.now() + 60_000
+  while (!output.includes('Ctrl-C stops both.')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop()
+      throw new Error(`npm run dev did not start:\n${output}`)
+    }
+    await new Promise((done) => setTimeout(done, 100))
+  }
+  return {
+    gateway: `http://127.0.0.1:${ports.gateway}`,
+    emulator: emulatorClient(`http://127.0.0.1:${ports.emulator}`),
+    output: () => output,
+    stop,
+  }
+}
+
+/** Debian's chromium (scripts/install-browser.sh); CHROMIUM_PATH overrides. */
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  if (!existsSync(executablePath)) {
+    throw new Error(`no browser at ${executablePath}: run scripts/install-browser.sh`)
+  }
+  mkdirSync(ARTIFACTS, { recursive: true })
+  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] })
+}
