@@ -63,6 +63,11 @@ async function signIn(s: Session, key: string): Promise<void> {
   await s.page.getByRole('navigation', { name: 'Screens' }).waitFor()
 }
 
+/** A screen's link in the console's navigation. */
+function nav(page: Page, name: string): Locator {
+  return page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name })
+}
+
 async function textOf(locator: Locator): Promise<string> {
   return (await locator.textContent()) ?? ''
 }
@@ -72,7 +77,7 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 async function showPositions(page: Page, stream: string, app: string): Promise<void> {
-  await page.getByRole('link', { name: 'Positions' }).click()
+  await nav(page, 'Positions').click()
   await page.getByLabel('Stream').fill(stream)
   await page.getByLabel('App').fill(app)
   await page.getByRole('button', { name: /Show positions|Refresh/ }).click()
@@ -112,7 +117,7 @@ describe('operator console', () => {
     await shot(s.page, 'positions')
 
     // History lists the reset; its detail shows before → after.
-    await s.page.getByRole('link', { name: 'History' }).click()
+    await nav(s.page, 'History').click()
     const link = s.page.getByRole('link', { name: receipt.reset_id })
     await link.waitFor()
     await shot(s.page, 'history')
@@ -160,6 +165,62 @@ describe('operator console', () => {
     await s.context.close()
   })
 
+  test('the console is served with a strict CSP; API routes still reach the Worker', async () => {
+    const page = await fetch(`${stack.gateway}/console/`)
+    await page.body?.cancel()
+    assert.equal(page.status, 200)
+    const csp = page.headers.get('content-security-policy') ?? ''
+    assert.match(csp, /default-src 'self'/)
+    assert.match(csp, /frame-ancestors 'none'/)
+    assert.doesNotMatch(csp, /unsafe-inline/)
+    const api = await fetch(`${stack.gateway}/v1/resets`)
+    await api.body?.cancel()
+    assert.equal(api.status, 401)
+    assert.ok(api.headers.get('x-request-id'), 'answered by the gateway, not the assets')
+  })
+
+  test('undo over a newer consumer commit: the conflict is shown, force needs a confirmation', async () => {
+    const partition = 'shardId-0000000003'
+    const response = await fetch(
+      `${stack.gateway}/v1/checkpoints?stream_name=events&app_name=billing&partition_id=3`,
+      { method: 'DELETE', headers: { Authorization: `Bearer ${DEMO_KEY}` } }
+    )
+    const receipt = (await response.json()) as {
+      reset_id: string
+      previous: { sequence_number: string | null }[]
+    }
+    assert.equal(response.status, 200)
+    const previous = receipt.previous[0]?.sequence_number
+    assert.ok(previous)
+    // A consumer commits after the reset.
+    await stack.emulator.setCheckpoints([
+      { stream_name: 'events', app_name: 'billing', partition_id: partition, sequence_number: '4' },
+    ])
+    const s = await openConsole()
+    await signIn(s, DEMO_KEY)
+    await s.page.goto(`${stack.gateway}/console/#/history/${receipt.reset_id}`)
+    await stack.emulator.resetCalls()
+    await s.page.getByRole('button', { name: 'Undo this reset' }).click()
+    await s.page.getByRole('list', { name: 'Conflicts' }).waitFor()
+    assert.match(await textOf(s.page.getByRole('alert')), /409/)
+    assert.match(await textOf(s.page.getByRole('list', { name: 'Conflicts' })), /committed 4/)
+    const force = s.page.getByRole('button', { name: 'Force undo' })
+    assert.equal(await force.isDisabled(), true)
+    assert.equal(commits((await stack.emulator.calls()).requests).length, 0, 'nothing restored')
+    await shot(s.page, 'history-undo-conflict')
+    await s.page.getByLabel(/I understand that forcing overwrites/).check()
+    await force.click()
+    await s.page.getByText('undo completed').first().waitFor()
+    assert.deepEqual(
+      commits((await stack.emulator.calls()).requests).map((c) => [
+        c.partition_id,
+        c.sequence_number,
+      ]),
+      [[partition, previous]]
+    )
+    await s.context.close()
+  })
+
   test('a wrong key is refused at sign-in with the problem shown', async () => {
     const s = await openConsole()
     await s.page.getByLabel('API key').fill('not-a-key')
@@ -202,6 +263,9 @@ describe('operator console', () => {
     })
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`)
     await shot(s.page, 'positions-phone')
+    await nav(s.page, 'Move').click()
+    await s.page.getByRole('button', { name: 'Review' }).waitFor()
+    await shot(s.page, 'move-phone')
     await s.context.close()
   })
 
@@ -224,7 +288,7 @@ describe('operator console', () => {
   }, async () => {
     const s = await openConsole()
     await signIn(s, DEMO_KEY)
-    await s.page.getByRole('link', { name: 'Move' }).click()
+    await nav(s.page, 'Move').click()
     await s.page.getByLabel('Stream').fill('orders')
     await s.page.getByLabel('App').fill('billing')
     await s.page.getByLabel('One partition').check()
@@ -263,7 +327,7 @@ describe('operator console', () => {
   }, async () => {
     const s = await openConsole()
     await signIn(s, DEMO_KEY)
-    await s.page.getByRole('link', { name: 'Move' }).click()
+    await nav(s.page, 'Move').click()
     await s.page.getByLabel('Stream').fill('orders')
     await s.page.getByLabel('App').fill('billing')
     await s.page.getByLabel('Earliest retained record (replay everything)').check()
