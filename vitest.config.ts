@@ -4,16 +4,16 @@ import { DEMO } from './emulator/demo.ts'
 import { IAM_PASSWORD } from './test/support/fixtures.ts'
 
 /**
- * The secrets wrangler.toml lists under `[secrets] required`, with test values (the emulator's
+ * The secrets wrangler.jsonc lists under `secrets.required`, with test values (the emulator's
  * password; clients are set per test by `startGateway`). wrangler checks that list against
- * `.dev.vars`, `.env` and `process.env` while the plugin reads wrangler.toml — before the
+ * `.dev.vars`, `.env` and `process.env` while the plugin reads wrangler.jsonc — before the
  * plugin's `miniflare.bindings` are merged — so without them here it warns "Missing required
  * secrets" for values the tests do provide. Assigned (not defaulted): tests never see a real
  * secret from the developer's shell.
  */
 const TEST_SECRETS = { IAM_PASSWORD, GATEWAY_CLIENTS: '[]' }
 /**
- * The identity wrangler.toml leaves empty on purpose (README "Deploy": the shipped file is not a
+ * The identity wrangler.jsonc leaves empty on purpose (README "Deploy": the shipped file is not a
  * deployable configuration): the emulator's demo project and IAM user, as `npm run dev` uses.
  */
 const TEST_IDENTITY = {
@@ -54,7 +54,7 @@ export default defineConfig({
           cloudflareTest(({ inject }) => {
             const emulator = inject<string>('emulatorUrl')
             return {
-              wrangler: { configPath: './wrangler.toml' },
+              wrangler: { configPath: './wrangler.jsonc' },
               // Without `--verbose`, workerd no longer prints an "uncaught exception … Network
               // connection lost" block for every fetch the emulator resets on purpose, although
               // the gateway catches that rejection (a plain `await fetch(…).catch()` prints it

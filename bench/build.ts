@@ -1,6 +1,6 @@
 /**
  * Bundles the workers the way `wrangler deploy` would (`--dry-run --outdir`): the gateway from
- * the project's wrangler.toml, the bare Hono worker from a small config next to it, so both go
+ * the project's wrangler.jsonc, the bare Hono worker from a small config next to it, so both go
  * through the same bundler with the same settings. The raw passthrough is plain JS, unbundled.
  */
 import { execFile } from 'node:child_process'

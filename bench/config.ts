@@ -32,12 +32,12 @@ export const IAM_TOKEN = `MII${createHash('sha512')
   .digest('base64url')
   .repeat(Math.ceil(IAM_TOKEN_BYTES / 86))}`.slice(0, IAM_TOKEN_BYTES)
 
-/** Same compatibility date as wrangler.toml, so every worker runs with the same flags. */
+/** Same compatibility date as wrangler.jsonc, so every worker runs with the same flags. */
 export const COMPATIBILITY_DATE = '2026-11-01'
 
 /**
  * The bench loads one client far past the production rate limit (600 requests per 60 s per
- * client id, wrangler.toml): the binding stays on the request path, with a limit the load never
+ * client id, wrangler.jsonc): the binding stays on the request path, with a limit the load never
  * reaches, so its cost is measured and its refusals are not.
  */
 export const BENCH_RATE_LIMIT = { limit: 1_000_000_000, period: 60 as const }

@@ -165,7 +165,7 @@ function print(title: string, totals: Totals, count: number, responses: number, 
   }
 }
 
-// Unminified, so the profile names functions (wrangler.toml minifies the deployed bundle).
+// Unminified, so the profile names functions (wrangler.jsonc minifies the deployed bundle).
 const [bundles, wiring] = await Promise.all([buildAll({ minify: false }), readGatewayWiring()])
 await pinBench()
 const upstream = await startUpstream()

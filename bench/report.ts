@@ -679,7 +679,7 @@ What it does:
   diagnostic, which needs Miniflare. Miniflare would route every outbound \`fetch\` through its
   own \`outbound\` worker (about 150–190 µs of CPU per request on every side), which Cloudflare
   does not bill. Each worker runs in its own workerd, requests go straight to its socket.
-- The gateway gets its Durable Objects from wrangler.toml, SQLite-backed (\`enableSql\`, stored
+- The gateway gets its Durable Objects from wrangler.jsonc, SQLite-backed (\`enableSql\`, stored
   on local disk, a fresh directory per start), and runs as the unmodified bundle behind
   \`bench/workers/gateway-entry.js\`, which stands in for the Rate Limiting binding (raw workerd
   has none; Miniflare's simulation writes SQLite on every call) with an in-memory fixed-window

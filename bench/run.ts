@@ -50,7 +50,7 @@ say(
   `${QUICK ? 'QUICK run (short turns, not a verdict)' : `${PLAN.rounds} rounds per case`}; ` +
     `cases: ${[...only].join(', ')}`
 )
-say('building bundles (wrangler deploy --dry-run) and reading wrangler.toml')
+say('building bundles (wrangler deploy --dry-run) and reading wrangler.jsonc')
 const [bundles, wiring] = await Promise.all([buildAll(), readGatewayWiring()])
 // After the build (wrangler would be slowed down on one core): this process and the threads it
 // starts from now on (the upstream) on one core, every workerd on the other.

@@ -1,5 +1,5 @@
 /**
- * The gateway's Durable Object and rate-limit bindings, read from wrangler.toml by wrangler
+ * The gateway's Durable Object and rate-limit bindings, read from wrangler.jsonc by wrangler
  * itself (so the bench follows the deployed configuration), with one change: the per-client
  * rate limit is raised out of the load's reach (config.ts BENCH_RATE_LIMIT).
  */
@@ -24,12 +24,12 @@ export interface GatewayWiring {
 }
 
 export async function readGatewayWiring(): Promise<GatewayWiring> {
-  // Quiet: wrangler would warn that the secrets listed in wrangler.toml are not set here; the
+  // Quiet: wrangler would warn that the secrets listed in wrangler.jsonc are not set here; the
   // bench passes its own values as bindings.
   process.env.WRANGLER_LOG ??= 'error'
   process.env.WRANGLER_SEND_METRICS = 'false'
   const { unstable_getMiniflareWorkerOptions } = await import('wrangler')
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml'))
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.jsonc'))
   const durableObjects: Record<string, DurableObjectWiring> = {}
   for (const [binding, value] of Object.entries(workerOptions.durableObjects ?? {})) {
     const designator = typeof value === 'string' ? { className: value } : value

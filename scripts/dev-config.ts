@@ -48,7 +48,7 @@ export function readDeveloperSettings(devVarsPath?: string): DeveloperSettings {
 export interface DevPlan {
   /** What the env file holds: emulator-owned values, clients, the developer's overrides. */
   fileVars: Record<string, string>
-  /** What the Worker will see: wrangler.toml `[vars]` overlaid with `fileVars`. */
+  /** What the Worker will see: wrangler.jsonc `vars` overlaid with `fileVars`. */
   workerEnv: Record<string, string>
   ownClients: boolean
   /** One line each, never a value. */
@@ -56,7 +56,7 @@ export interface DevPlan {
 }
 
 /**
- * Combines wrangler.toml's `[vars]`, the emulator's identity, the developer's settings and the
+ * Combines wrangler.jsonc's `vars`, the emulator's identity, the developer's settings and the
  * demo clients. `settingNames` are the names the gateway reads (src/config/schema.ts).
  */
 export function planDevConfig(options: {

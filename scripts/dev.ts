@@ -83,7 +83,7 @@ if (!project || !user) throw new Error('the emulator seed has no project or user
 const demoHash = createHash('sha256').update(DEMO_KEY).digest('hex')
 const plan = planDevConfig({
   tomlVars: Object.fromEntries(
-    Object.entries(unstable_readConfig({ config: 'wrangler.toml' }).vars).map(([k, v]) => [
+    Object.entries(unstable_readConfig({ config: 'wrangler.jsonc' }).vars).map(([k, v]) => [
       k,
       String(v),
     ])
@@ -107,7 +107,7 @@ for (const notice of plan.notices) console.log(`npm run dev: ${notice}`)
 
 const parsed = parseConfig(plan.workerEnv)
 if (!parsed.ok) {
-  const from = developer.sources.length > 0 ? developer.sources.join(', ') : 'wrangler.toml'
+  const from = developer.sources.length > 0 ? developer.sources.join(', ') : 'wrangler.jsonc'
   stop([`the configuration is invalid (${from}):`, ...parsed.reasons.map((r) => `  ${r}`)])
 }
 const config = parsed.config
@@ -229,7 +229,8 @@ const lines: string[] = [
   '',
   `  emulator (IAM + DIS): ${emulator.url}   (counters: curl ${emulator.url}/__emulator/calls)`,
   `  gateway:              ${gateway}`,
-  `  settings:             ${developer.sources.length > 0 ? developer.sources.join(' + ') : 'none (wrangler.toml defaults)'}; RESET_LEDGER=${config.ledger ? 'on' : 'off'}`,
+  `  console:              ${gateway}/console/   (sign in with ${plan.ownClients ? 'one of your API keys' : `the demo key ${DEMO_KEY}`})`,
+  `  settings:             ${developer.sources.length > 0 ? developer.sources.join(' + ') : 'none (wrangler.jsonc defaults)'}; RESET_LEDGER=${config.ledger ? 'on' : 'off'}`,
   plan.ownClients
     ? `  clients:              GATEWAY_CLIENTS from ${developer.sources.join(' + ')}`
     : `  demo clients:         "demo" (API key ${DEMO_KEY}), "demo-hook" (webhooks)`,

@@ -86,7 +86,7 @@ app.delete('/v1/checkpoints', async (c) => {
 export default app
 
 /**
- * Empty stand-ins for the gateway's Durable Object classes (names as in wrangler.toml). Only the
+ * Empty stand-ins for the gateway's Durable Object classes (names as in wrangler.jsonc). Only the
  * cold-start case binds them, so that both workers start with the same workerd configuration
  * (three SQLite-backed namespaces and a rate limiter) and differ only by their bundle.
  */

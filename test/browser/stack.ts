@@ -1,41 +1,20 @@
 /**
  * The stack the browser tests drive: `npm run dev` itself (scripts/dev.ts: the emulator + the
  * gateway under `wrangler dev`, wired and checked as a developer gets them) on free ports, with
- * the console's static assets, and Debian's chromium through playwright-core.
- *
- * While the repository's wrangler config has no `assets` section yet, dev runs from a scratch
- * directory that links the project's files and holds a copy of the config plus the `assets`
- * section the console needs (CONSOLE_ASSETS below); once the config has one, from the project.
+ * the console's static assets (wrangler.jsonc `assets`), and Debian's chromium through
+ * playwright-core.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
-import { unstable_readConfig } from 'wrangler'
 import { type EmulatorClient, emulatorClient } from '../../emulator/client.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 export const ARTIFACTS = join(ROOT, 'test', 'browser', 'artifacts')
 export const DEMO_KEY = 'demo-key-for-local-development-only'
-
-/** The Workers Static Assets section the console needs (README "Operator console"). */
-const CONSOLE_ASSETS = `
-[assets]
-directory = "public"
-run_worker_first = ["/*", "!/console", "!/console/*"]
-not_found_handling = "none"
-html_handling = "auto-trailing-slash"
-`
 
 export interface Stack {
   gateway: string
@@ -51,29 +30,6 @@ async function freePort(): Promise<number> {
   await new Promise((done) => server.close(done))
   if (!address || typeof address === 'string') throw new Error('no port')
   return address.port
-}
-
-/** The directory dev runs in: the project, or a scratch copy of its config with the assets. */
-function projectDir(scratch: string): string {
-  if (unstable_readConfig({ config: join(ROOT, 'wrangler.toml') }).assets) return ROOT
-  const dir = join(scratch, 'project')
-  mkdirSync(dir)
-  for (const name of [
-    'node_modules',
-    'src',
-    'scripts',
-    'emulator',
-    'public',
-    'package.json',
-    'tsconfig.json',
-  ]) {
-    symlinkSync(join(ROOT, name), join(dir, name))
-  }
-  writeFileSync(
-    join(dir, 'wrangler.toml'),
-    readFileSync(join(ROOT, 'wrangler.toml'), 'utf8') + CONSOLE_ASSETS
-  )
-  return dir
 }
 
 /**
@@ -101,7 +57,7 @@ export async function startStack(clients: unknown[]): Promise<Stack> {
       join(scratch, 'state'),
     ],
     {
-      cwd: projectDir(scratch),
+      cwd: ROOT,
       env: { ...process.env, PORT: String(ports.gateway), EMULATOR_PORT: String(ports.emulator) },
       stdio: ['ignore', 'pipe', 'pipe'],
     }

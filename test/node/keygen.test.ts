@@ -49,7 +49,7 @@ const ENV = {
 }
 
 /**
- * Stand-ins for the bindings wrangler.toml declares, so the real app runs in Node: a limiter
+ * Stand-ins for the bindings wrangler.jsonc declares, so the real app runs in Node: a limiter
  * that always allows, and a replay guard that remembers in memory (the Durable Objects
  * themselves are tested in workerd: test/worker/shared-state.test.ts).
  */

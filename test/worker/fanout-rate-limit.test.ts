@@ -7,7 +7,7 @@ import { registerSecret } from '../support/log-capture'
 
 /**
  * Issue 15 item 6: a request that touches n partitions counts n against its client's rate
- * limit (600 per 60 s, wrangler.toml), so `partition_id=all` over the 32-partition stream `big`
+ * limit (600 per 60 s, wrangler.jsonc), so `partition_id=all` over the 32-partition stream `big`
  * cannot multiply one client's DIS traffic 32-fold. Charged once DescribeStream has named the
  * partitions, before any per-partition call; a request that would cross the limit is a 429.
  *

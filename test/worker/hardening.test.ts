@@ -221,7 +221,7 @@ describe('configuration that must fail closed', () => {
   })
 })
 
-describe('per-client rate limit (the Workers Rate Limiting binding from wrangler.toml)', () => {
+describe('per-client rate limit (the Workers Rate Limiting binding from wrangler.jsonc)', () => {
   it('the 601st request of a client within a minute is a 429 with Retry-After; others are unaffected', async () => {
     const floodKey = 'gw_test_flood_4e8a1c7f2b9d6035'
     registerSecret(floodKey)

@@ -15,7 +15,7 @@ describe('GET /healthz', () => {
   })
 
   it.each([
-    ['no project id (as in the wrangler.toml that ships)', { DIS_PROJECT_ID: '' }],
+    ['no project id (as in the wrangler.jsonc that ships)', { DIS_PROJECT_ID: '' }],
     ['RESET_LEDGER=maybe', { RESET_LEDGER: 'maybe' }],
     ['GATEWAY_CLIENTS that is not JSON', { GATEWAY_CLIENTS: '[{"id":' }],
   ])(

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { API_KEYS } from '../support/fixtures'
 import { problemOf, startGateway } from '../support/gateway'
 
-describe('the deployed entry point (exports.default, wrangler.toml bindings)', () => {
+describe('the deployed entry point (exports.default, wrangler.jsonc bindings)', () => {
   it('answers /healthz without calling upstream', async () => {
     const response = await exports.default.fetch('https://gateway.test/healthz')
     expect(response.status).toBe(200)

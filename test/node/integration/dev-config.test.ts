@@ -1,7 +1,7 @@
 /**
  * Issue 15 item 10: local configuration that works. `npm run dev` (scripts/dev.ts) honours the
  * developer's own `.dev.vars`, refuses an invalid one with the reason, and the shipped
- * wrangler.toml declares every optional setting while not being deployable as it is.
+ * wrangler.jsonc declares every optional setting while not being deployable as it is.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -70,8 +70,8 @@ async function waitFor(run: DevRun, text: string, ms: number): Promise<void> {
   }
 }
 
-describe('wrangler.toml [vars]', () => {
-  const vars = unstable_readConfig({ config: 'wrangler.toml' }).vars as Record<string, string>
+describe('wrangler.jsonc vars', () => {
+  const vars = unstable_readConfig({ config: 'wrangler.jsonc' }).vars as Record<string, string>
 
   it('declares every optional setting with the default the parser applies', () => {
     const optional = Object.keys(EnvSchema.shape).filter(

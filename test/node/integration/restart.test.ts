@@ -1,5 +1,5 @@
 /**
- * Issue 10: replay protection survives a restart. The real Worker (wrangler.toml, workerd,
+ * Issue 10: replay protection survives a restart. The real Worker (wrangler.jsonc, workerd,
  * SQLite-backed Durable Objects persisted to a temp directory) accepts a webhook delivery, is
  * stopped completely, and a fresh Worker on the same state directory must still recognise the
  * delivery id: the stored receipt, and no second DELETE upstream.
@@ -37,7 +37,7 @@ async function boot(persistDir: string): Promise<RunningWorker> {
     vars: {
       DIS_ENDPOINT: emulator.url,
       IAM_ENDPOINT: emulator.url,
-      // wrangler.toml leaves the identity empty (not deployable as shipped): the emulator's.
+      // wrangler.jsonc leaves the identity empty (not deployable as shipped): the emulator's.
       DIS_PROJECT_ID: DEMO.projectId,
       IAM_DOMAIN_NAME: DEMO.domainName,
       IAM_USER_NAME: DEMO.userName,
@@ -102,7 +102,7 @@ afterAll(async () => {
 
 describe('replay memory across a gateway restart', () => {
   it(
-    'the real Worker boots from wrangler.toml and its configuration is valid',
+    'the real Worker boots from wrangler.jsonc and its configuration is valid',
     async () => {
       // A boot failure (e.g. randomness in global scope) rejects here with workerd's message.
       worker = await boot(stateDir)

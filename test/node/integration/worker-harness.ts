@@ -1,5 +1,5 @@
 /**
- * Boots the real gateway (wrangler.toml → src/index.ts, bundled by wrangler, run by workerd)
+ * Boots the real gateway (wrangler.jsonc → src/index.ts, bundled by wrangler, run by workerd)
  * from a Node test through wrangler's JS API — the same machinery as `wrangler dev`, without a
  * CLI process to kill. For tests about a whole process lifetime: stop the Worker, start a fresh
  * one on the same on-disk Durable Object state, and see what survived.
@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url'
 import { unstable_DevEnv } from 'wrangler'
 
-const CONFIG_PATH = fileURLToPath(new URL('../../../wrangler.toml', import.meta.url))
+const CONFIG_PATH = fileURLToPath(new URL('../../../wrangler.jsonc', import.meta.url))
 
 // wrangler would otherwise try to reach Cloudflare (metrics, the `cf` object); tests are offline.
 process.env.WRANGLER_SEND_METRICS = 'false'
@@ -16,9 +16,9 @@ process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false'
 export interface WorkerOptions {
   /** Where local Durable Object state lives. The same directory again = a restart. */
   persistDir: string
-  /** Plain vars, on top of (and overriding) wrangler.toml `[vars]` and any `.dev.vars`. */
+  /** Plain vars, on top of (and overriding) wrangler.jsonc `vars` and any `.dev.vars`. */
   vars?: Record<string, string>
-  /** Secret bindings (wrangler.toml `[secrets] required`). */
+  /** Secret bindings (wrangler.jsonc `secrets.required`). */
   secrets?: Record<string, string>
   /** Upper bound for bundling + starting workerd; generous because the machine is shared. */
   bootTimeoutMs?: number
