@@ -41,7 +41,7 @@ registerHooks({
 })
 const { parseConfig } = await import('../src/config/parse.ts')
 const { EnvSchema } = await import('../src/config/schema.ts')
-const { isAllowed } = await import('../src/auth/allow.ts')
+const { isAllowed } = await import('../src/model/client.ts')
 const { unstable_readConfig } = await import('wrangler')
 
 const { values: flags } = parseArgs({

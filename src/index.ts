@@ -1,8 +1,8 @@
 import { createApp } from './app'
 
-/** The Durable Object classes wrangler.toml binds (README "Shared state"). */
-export { ResetLedger } from './state/ledger-object'
-export { ReplayGuard } from './state/replay-guard-object'
-export { TokenBroker } from './state/token-broker-object'
+/** The Durable Object classes wrangler.jsonc binds (README "Shared state"). */
+export { ResetLedger } from './ledger/ledger-object'
+export { TokenBroker } from './token/broker-object'
+export { ReplayGuard } from './webhooks/replay-guard-object'
 
 export default createApp()

@@ -1,4 +1,4 @@
-import { PROBLEMS, type ProblemCode } from '../../src/errors/codes.ts'
+import { PROBLEMS, type ProblemCode } from '../../src/problems.ts'
 import { applyFieldDocs } from './field-docs.ts'
 import { REQUEST_ID_PARAMETER, RESPONSE_HEADERS, SECURITY_SCHEMES } from './headers.ts'
 import { type JsonSchema, schemaRef, toComponentSchemas } from './json-schema.ts'

@@ -1,4 +1,4 @@
-import { MAX_PARTITION } from '../../src/validation/partition-id.ts'
+import { MAX_PARTITION } from '../../src/model/checkpoint-target.ts'
 import type { JsonSchema } from './json-schema.ts'
 
 /**

@@ -1,4 +1,4 @@
-import { DELIVERY_ID, TOLERANCE_SECONDS } from '../../src/webhooks/standard-webhooks.ts'
+import { DELIVERY_ID, TOLERANCE_SECONDS } from '../../src/webhooks/signatures.ts'
 
 /**
  * Headers and security schemes. Webhook signatures are described as API-key-in-header schemes

@@ -1,4 +1,4 @@
-import { PROBLEM_DOCS, PROBLEMS, type ProblemCode } from '../../src/errors/codes.ts'
+import { PROBLEM_DOCS, PROBLEMS, type ProblemCode } from '../../src/problems.ts'
 import { type JsonSchema, schemaRef } from './json-schema.ts'
 
 /**

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
-import { PROBLEMS, type ProblemCode } from '../../src/errors/codes.ts'
 import { RESET_ID } from '../../src/ledger/entry.ts'
+import { PROBLEMS, type ProblemCode } from '../../src/problems.ts'
 
 /**
  * Shapes of what the gateway answers. Unlike the requests, these are not validated at run time

@@ -1,12 +1,8 @@
 import * as z from 'zod/mini'
 import { ClientSchema } from '../../src/config/schema.ts'
+import { ReadQuerySchema, ResetListQuerySchema, UndoQuerySchema } from '../../src/http/query.ts'
 import { RESET_ID } from '../../src/ledger/entry.ts'
-import { CheckpointQuerySchema } from '../../src/validation/checkpoint-request.ts'
-import {
-  ReadQuerySchema,
-  ResetListQuerySchema,
-  UndoQuerySchema,
-} from '../../src/validation/ledger-request.ts'
+import { CheckpointQuerySchema } from '../../src/model/checkpoint-target.ts'
 import { EnvelopeSchema, FlatSchema } from '../../src/webhooks/payload.ts'
 
 /**

@@ -1,11 +1,38 @@
-import { compileAllowRule, isAllowed } from '../auth/allow'
-import { bytesToHex, hexToBytes } from '../auth/bytes'
-import { APP_NAME, STREAM_NAME } from '../validation/names'
-import { partitionSelector } from '../validation/partition-id'
-import { githubKey, MIN_SECRET_BYTES, standardWebhooksKey } from '../webhooks/secrets'
+import { bytesToHex, decodeBase64, hexToBytes } from '../lib/crypto'
+import type { CheckpointTarget } from '../model/checkpoint-target'
+import { APP_NAME, partitionSelector, STREAM_NAME } from '../model/checkpoint-target'
+import type { ClientConfig } from '../model/client'
+import { compileAllowRule, isAllowed } from '../model/client'
 import { defaultDisEndpoint, defaultIamEndpoint, parseEndpoint } from './endpoints'
 import { ClientsSchema, EnvSchema, type RawClient } from './schema'
-import type { CheckpointTarget, ClientConfig, GatewayConfig } from './types'
+
+/** The parsed, validated configuration. Built once per isolate and never mutated. */
+export interface GatewayConfig {
+  region: string
+  projectId: string
+  iamDomainName: string
+  iamUserName: string
+  iamPassword: string
+  /** Origins without a trailing slash. */
+  disEndpoint: string
+  iamEndpoint: string
+  /** `{disEndpoint}/v2/{projectId}/checkpoints`, built once: every checkpoint call starts here. */
+  checkpointsUrl: string
+  /**
+   * Subrequests one invocation may make: the Workers platform limit of the account's plan
+   * (Free 50, Paid 10 000). Bounds `partition_id=all` and retries so we answer a clear problem
+   * instead of hitting the platform's "Too many subrequests".
+   */
+  subrequestLimit: number
+  /** How long an accepted webhook delivery is remembered (REPLAY_RETENTION_HOURS). */
+  replayRetentionMs: number
+  /** RESET_LEDGER: snapshots, ledger and undo (true), or a pure DELETE proxy (false). */
+  ledger: boolean
+  /** How long ledger entries are kept (LEDGER_RETENTION_DAYS). */
+  ledgerRetentionMs: number
+  clients: ClientConfig[]
+  clientsById: Map<string, ClientConfig>
+}
 
 /** Workers Free plan subrequest limit per invocation (README "partition_id=all"); Paid is 10 000. */
 export const FREE_PLAN_SUBREQUESTS = 50
@@ -180,4 +207,26 @@ function toClient(
     allow: raw.allow.map(compileAllowRule),
     allowPatterns: raw.allow,
   }
+}
+
+/** Minimum HMAC key size we accept from configuration (the spec asks for 24–64 random bytes). */
+export const MIN_SECRET_BYTES = 16
+
+/**
+ * Standard Webhooks secrets are `whsec_` + base64 of the key bytes (the prefix is optional, as in
+ * the official libraries). The HMAC key is the *decoded* bytes — unlike Stripe, whose `whsec_`
+ * secrets are used as UTF-8 text, a classic interop bug between the two.
+ */
+export function standardWebhooksKey(secret: string): Uint8Array | undefined {
+  const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret
+  const key = decodeBase64(encoded)
+  return key && key.length >= MIN_SECRET_BYTES ? key : undefined
+}
+
+/**
+ * GitHub secrets are used as their UTF-8 bytes. At least 16 characters: a short text secret can
+ * be brute-forced offline from one captured delivery (body + signature are all an attacker needs).
+ */
+export function githubKey(secret: string): Uint8Array | undefined {
+  return secret.length >= MIN_SECRET_BYTES ? new TextEncoder().encode(secret) : undefined
 }

@@ -1,4 +1,4 @@
-import type { ProblemCode } from '../errors/codes'
+import type { ProblemCode } from '../problems'
 
 /**
  * The reset ledger's entry (README "Safety net"): what was reset, by whom, and where each

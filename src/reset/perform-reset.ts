@@ -1,18 +1,22 @@
-import type { ClientConfig } from '../config/types'
-import { AppError } from '../errors/app-error'
-import type { ProblemCode } from '../errors/codes'
 import { type LedgerEntry, type LedgerPartition, newResetId } from '../ledger/entry'
-import { type RequestLog, writeLateFailure } from '../logging/request-log'
-import type { LedgerStore } from '../state/ledger'
+import type { LedgerStore } from '../ledger/store'
+import { mapWithLimit } from '../lib/concurrency'
+import { type RequestLog, writeLateFailure } from '../log'
+import { ALL_PARTITIONS } from '../model/checkpoint-target'
+import type { ClientConfig } from '../model/client'
+import type { ProblemCode } from '../problems'
+import { AppError } from '../problems'
 import type { UpstreamContext } from '../upstream/context'
 import { deleteCheckpoint } from '../upstream/dis'
-import { mapWithLimit } from '../upstream/fan-out'
-import { ALL_PARTITIONS } from '../validation/partition-id'
-import { LEASE_MARGIN_MS, partitionBusy } from './lease'
-import { mostSerious, partialCode } from './outcomes'
-import { FAN_OUT, targetPartitions } from './partitions'
-import { authorize, recordUpstream } from './scope'
-import { type Snapshot, takeSnapshot } from './snapshot'
+import {
+  authorize,
+  LEASE_MARGIN_MS,
+  mostSerious,
+  partialCode,
+  partitionBusy,
+  recordUpstream,
+} from './scope'
+import { FAN_OUT, type Snapshot, takeSnapshot, targetPartitions } from './snapshot'
 
 /** A validated, canonical reset request, whichever route it came from. */
 export interface ResetRequest {

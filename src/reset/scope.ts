@@ -1,7 +1,8 @@
-import { isAllowed } from '../auth/allow'
-import type { ClientConfig } from '../config/types'
-import { AppError } from '../errors/app-error'
-import type { RequestLog } from '../logging/request-log'
+import type { RequestLog } from '../log'
+import type { ClientConfig } from '../model/client'
+import { isAllowed } from '../model/client'
+import type { ProblemCode } from '../problems'
+import { AppError } from '../problems'
 import type { UpstreamContext } from '../upstream/context'
 
 /** 403 with no upstream call unless the client's `allow` covers the stream/app. */
@@ -21,4 +22,47 @@ export function recordUpstream(log: RequestLog, ctx: UpstreamContext): void {
   log.upstream_attempts = ctx.stats.attempts
   log.iam_calls = ctx.stats.iamCalls
   log.token = ctx.stats.token
+}
+
+/**
+ * How long a partition lease (README "Shared state") outlives the deadline of the request
+ * holding it: the ledger write that releases it may land just after the deadline; past this,
+ * the lease lapses on its own, and an entry still `in_progress` is known to be stuck.
+ */
+export const LEASE_MARGIN_MS = 2_000
+
+/** Another reset or undo of one of these partitions is running: nothing was sent. */
+export function partitionBusy(target: { stream_name: string; app_name: string }): AppError {
+  return new AppError('partition_busy', {
+    detail: `Another reset or undo of ${target.stream_name}/${target.app_name} on one of these partitions is running; nothing was sent. Retry shortly.`,
+    headers: { 'Retry-After': '1' },
+  })
+}
+
+/**
+ * Which cause speaks for a multi-partition failure: our own identity first, then data that is
+ * gone for good, then time, then availability.
+ */
+const CAUSE_PRIORITY: ProblemCode[] = [
+  'upstream_auth_failed',
+  'sequence_expired',
+  'upstream_timeout',
+  'upstream_unavailable',
+  'rate_limited',
+  'upstream_error',
+]
+
+function rank(code: ProblemCode): number {
+  const i = CAUSE_PRIORITY.indexOf(code)
+  return i < 0 ? CAUSE_PRIORITY.length : i
+}
+
+/** The most serious of several failures (the first, among equals). */
+export function mostSerious(errors: readonly AppError[]): AppError | undefined {
+  return [...errors].sort((a, b) => rank(a.code) - rank(b.code))[0]
+}
+
+/** The code a partial failure answers with: the most serious known cause, else upstream_error. */
+export function partialCode(cause: AppError | undefined): ProblemCode {
+  return cause && rank(cause.code) < CAUSE_PRIORITY.length ? cause.code : 'upstream_error'
 }

@@ -1,9 +1,9 @@
-import { AppError } from '../errors/app-error'
-import { type CheckpointState, showCheckpoint } from '../upstream/checkpoint-calls'
+import { mapWithLimit } from '../lib/concurrency'
+import { ALL_PARTITIONS } from '../model/checkpoint-target'
+import { AppError } from '../problems'
 import type { UpstreamContext } from '../upstream/context'
-import { mapWithLimit } from '../upstream/fan-out'
-import { mostSerious } from './outcomes'
-import { FAN_OUT } from './partitions'
+import { type CheckpointState, listReadablePartitions, showCheckpoint } from '../upstream/dis'
+import { mostSerious } from './scope'
 
 export type Snapshot = ({ partition_id: string } & CheckpointState)[]
 
@@ -30,4 +30,43 @@ export async function takeSnapshot(
   const cause = mostSerious(failures)
   if (cause) throw cause
   return results as Snapshot
+}
+
+/**
+ * Calls in flight at once for `partition_id=all`. Workers allows 6 simultaneous outbound
+ * connections per invocation (more queue); 5 leaves one for a token refresh.
+ */
+export const FAN_OUT = 5
+/**
+ * Subrequests kept back from the plan's limit for everything that is not a first attempt of a
+ * per-partition call: up to 2 IAM calls and DescribeStream pages (retries use what is left).
+ */
+const SUBREQUEST_RESERVE = 5
+
+/** The most partitions one call may touch when each costs `callsPerPartition` subrequests. */
+function maxPartitionsPerCall(subrequestLimit: number, callsPerPartition: number): number {
+  return Math.floor((subrequestLimit - SUBREQUEST_RESERVE) / callsPerPartition)
+}
+
+/**
+ * The canonical partitions a request targets: the one it names, or every readable partition
+ * (DescribeStream) for `all` — refused with a clear 400 before any per-partition call when they
+ * would not fit in the plan's subrequest limit (README "partition_id=all").
+ */
+export async function targetPartitions(
+  ctx: UpstreamContext,
+  target: { stream_name: string; app_name: string; partition: string },
+  callsPerPartition: number
+): Promise<string[]> {
+  if (target.partition !== ALL_PARTITIONS) return [target.partition]
+  const partitions = await listReadablePartitions(ctx, target.stream_name)
+  const max = maxPartitionsPerCall(ctx.subrequests.limit, callsPerPartition)
+  if (partitions.length > max) {
+    throw new AppError('invalid_request', {
+      detail: `Stream ${target.stream_name} has ${partitions.length} readable partitions; one call covers at most ${max} on this deployment (Workers subrequest limit ${ctx.subrequests.limit}, ${callsPerPartition} upstream calls per partition). Use single partition_ids, or raise WORKERS_SUBREQUEST_LIMIT on a Paid plan.`,
+      errors: [{ field: 'partition_id', message: `all covers more than ${max} partitions here` }],
+      extensions: { partition_count: partitions.length, max_partitions_per_call: max },
+    })
+  }
+  return partitions
 }

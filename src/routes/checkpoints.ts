@@ -1,14 +1,13 @@
 import { Hono } from 'hono'
-import type { AppEnv } from '../env'
-import { bearerRoute } from '../middleware/bearer-route'
-import { chargeFanOut } from '../middleware/client-rate-limit'
+import { bearerRoute } from '../http/bearer'
+import type { AppEnv } from '../http/context'
+import { ReadQuerySchema, validateQuery } from '../http/query'
+import { chargeFanOut } from '../http/rate-limit'
+import { backgroundFor, ledgerFor, upstreamFor } from '../http/services'
+import { CheckpointQuerySchema } from '../model/checkpoint-target'
 import { performReset } from '../reset/perform-reset'
 import { readCheckpoints } from '../reset/read'
 import type { UpstreamDeps } from '../upstream/context'
-import { CheckpointQuerySchema } from '../validation/checkpoint-request'
-import { ReadQuerySchema } from '../validation/ledger-request'
-import { validateQuery } from '../validation/validate'
-import { backgroundFor, ledgerFor, upstreamFor } from './request-scope'
 
 /**
  * `/v1/checkpoints` for internal services (Bearer):

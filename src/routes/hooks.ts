@@ -1,12 +1,10 @@
 import { Hono } from 'hono'
-import type { AppEnv } from '../env'
-import { chargeFanOut, clientRateLimit } from '../middleware/client-rate-limit'
-import { replayProtection } from '../middleware/replay-protection'
-import { webhookAuth } from '../middleware/webhook-auth'
-import { webhookTarget } from '../middleware/webhook-target'
+import type { AppEnv } from '../http/context'
+import { chargeFanOut, clientRateLimit } from '../http/rate-limit'
+import { backgroundFor, ledgerFor, upstreamFor } from '../http/services'
+import { replayProtection, webhookAuth, webhookTarget } from '../http/webhook'
 import { performReset } from '../reset/perform-reset'
 import type { UpstreamDeps } from '../upstream/context'
-import { backgroundFor, ledgerFor, upstreamFor } from './request-scope'
 
 /**
  * `POST /v1/hooks/{client_id}` for webhook senders: signature (and body limits), the client's

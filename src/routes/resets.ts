@@ -1,19 +1,19 @@
 import { Hono } from 'hono'
-import type { AppEnv } from '../env'
-import { publicEntry } from '../ledger/entry'
-import { bearerRoute } from '../middleware/bearer-route'
-import { chargeFanOut } from '../middleware/client-rate-limit'
-import { performUndo } from '../reset/undo'
-import { visibleEntry } from '../reset/visible-entry'
-import type { UpstreamDeps } from '../upstream/context'
+import { bearerRoute } from '../http/bearer'
+import type { AppEnv } from '../http/context'
 import {
   NoQuerySchema,
   RESETS_LIMIT_DEFAULT,
   ResetListQuerySchema,
   UndoQuerySchema,
-} from '../validation/ledger-request'
-import { validateQuery } from '../validation/validate'
-import { requireLedger, upstreamFor } from './request-scope'
+  validateQuery,
+} from '../http/query'
+import { chargeFanOut } from '../http/rate-limit'
+import { requireLedger, upstreamFor } from '../http/services'
+import { publicEntry } from '../ledger/entry'
+import { visibleEntry } from '../reset/read'
+import { performUndo } from '../reset/undo'
+import type { UpstreamDeps } from '../upstream/context'
 
 /**
  * The reset ledger (README "Safety net"), Bearer only and scoped by `allow`:

@@ -1,9 +1,9 @@
-import { AppError } from '../errors/app-error'
+import { canonicalPartitionId, partitionNumber } from '../model/checkpoint-target'
+import { AppError } from '../problems'
 import { attempt, type FetchLike } from './attempt'
 import { classifyDis, classifyIdentityCheck } from './classify'
-import type { UpstreamContext } from './context'
-import { retrying } from './retrying'
-import type { TokenLease } from './token-cache'
+import type { TokenLease, UpstreamContext } from './context'
+import { retrying } from './retry'
 
 export interface CheckpointRef {
   stream_name: string
@@ -150,4 +150,158 @@ export async function checkIdentity(
     timeoutMs
   )
   return classifyIdentityCheck(outcome)
+}
+
+/** A partition's checkpoint as the snapshot keeps it; `null` sequence = nothing committed. */
+export interface CheckpointState {
+  sequence_number: string | null
+  metadata: string
+}
+
+/** DIS stores metadata of at most 1000 characters (docs/upstream.md § CommitCheckpoint). */
+const MAX_METADATA = 1000
+const SEQUENCE = /^[0-9]{1,20}$/
+
+/**
+ * ShowCheckpoint (docs/upstream.md § ShowCheckpoint, T15): `GET /v2/{project_id}/checkpoints`.
+ * "Nothing committed" has four answers in the wild and all mean `null`: a 200 whose
+ * `sequence_number` is missing, empty or negative (Huawei's own Kafka adapter treats all three
+ * so), and `DIS.4375`. A GET, so it is retried like the DELETE.
+ */
+export async function showCheckpoint(
+  ctx: UpstreamContext,
+  ref: CheckpointRef
+): Promise<CheckpointState> {
+  const answer = await disCall(ctx, {
+    method: 'GET',
+    url: checkpointUrl(ctx, ref),
+    accept: [NOT_COMMITTED],
+  })
+  if (answer.acceptedCode) return { sequence_number: null, metadata: '' }
+  return parseShowCheckpoint(answer.body)
+}
+
+/** Reads a ShowCheckpoint body; anything that is not one of the known shapes is a 502. */
+export function parseShowCheckpoint(body: string): CheckpointState {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    throw unexpected('ShowCheckpoint answered with a body that is not JSON')
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw unexpected('ShowCheckpoint answered with a body that is not an object')
+  }
+  const { sequence_number: raw, metadata: rawMetadata } = json as Record<string, unknown>
+  const text = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw
+  const metadata =
+    typeof rawMetadata === 'string' && rawMetadata.length <= MAX_METADATA ? rawMetadata : ''
+  if (text === undefined || text === null || text === '')
+    return { sequence_number: null, metadata: '' }
+  if (typeof text !== 'string') throw unexpected('ShowCheckpoint sequence_number is not a string')
+  if (/^-[0-9]+$/.test(text)) return { sequence_number: null, metadata: '' }
+  if (!SEQUENCE.test(text)) throw unexpected('ShowCheckpoint sequence_number is not a number')
+  return { sequence_number: text, metadata }
+}
+
+/**
+ * CommitCheckpoint (docs/upstream.md § CommitCheckpoint): `POST /v2/{project_id}/checkpoints`
+ * with the saved sequence number and metadata. Setting a checkpoint to a value is idempotent,
+ * so it is retried like the DELETE. `DIS.4224` (the sequence number has aged out of the
+ * partition) surfaces as `sequence_expired`.
+ */
+export async function commitCheckpoint(
+  ctx: UpstreamContext,
+  ref: CheckpointRef,
+  state: { sequence_number: string; metadata: string }
+): Promise<void> {
+  const body = JSON.stringify({
+    stream_name: ref.stream_name,
+    app_name: ref.app_name,
+    partition_id: ref.partition_id,
+    sequence_number: state.sequence_number,
+    metadata: state.metadata,
+    checkpoint_type: 'LAST_READ',
+  })
+  await disCall(ctx, { method: 'POST', url: ctx.config.checkpointsUrl, body })
+}
+
+function unexpected(reason: string): AppError {
+  return new AppError('upstream_error', { detail: 'DIS answered something unexpected', reason })
+}
+
+/** The largest page DescribeStream serves (docs/upstream.md § DescribeStream: `limit_partitions` 1–1000). */
+const PAGE_SIZE = 1000
+/** A page of 1000 partitions is ~150 KB of JSON; anything past this bound is not a real answer. */
+const MAX_PAGE_BYTES = 1024 * 1024
+/** Partitions a consumer can still read from, so a checkpoint can exist (README "partition_id=all"). */
+const READABLE = new Set(['ACTIVE', 'DELETED'])
+
+/**
+ * Lists the readable partitions of a stream with DescribeStream
+ * (`GET /v2/{project_id}/streams/{stream_name}`), following `has_more_partitions` with
+ * `start_partitionId` = the last id of the previous page, so a server that answers in short
+ * pages is handled. Same token, retry and deadline rules as the DELETE. Returns canonical ids
+ * in partition order. EXPIRED (and CREATING) partitions are skipped.
+ */
+export async function listReadablePartitions(
+  ctx: UpstreamContext,
+  streamName: string
+): Promise<string[]> {
+  const readable = new Set<string>()
+  let start: string | undefined
+  // Each page costs a subrequest; the loop ends when the server says so, or when a page brings
+  // nothing new (a server that keeps saying "more" without progress cannot trap us).
+  for (;;) {
+    // The name passed the ASCII allowlist (no `.` or `/`), so it cannot climb the path; encoding
+    // is defence in depth.
+    const url = new URL(
+      `/v2/${ctx.config.projectId}/streams/${encodeURIComponent(streamName)}`,
+      ctx.config.disEndpoint
+    )
+    url.searchParams.set('limit_partitions', String(PAGE_SIZE))
+    if (start) url.searchParams.set('start_partitionId', start)
+    const page = parsePage(
+      (await disCall(ctx, { method: 'GET', url: url.href, maxBodyBytes: MAX_PAGE_BYTES })).body
+    )
+    for (const partition of page.partitions) {
+      if (READABLE.has(partition.status)) readable.add(partition.id)
+    }
+    const last = page.partitions.at(-1)?.id
+    if (!page.hasMore) break
+    if (!last || (start !== undefined && partitionNumber(last) <= partitionNumber(start))) {
+      throw malformed('DescribeStream paging made no progress')
+    }
+    start = last
+  }
+  return [...readable].sort((a, b) => partitionNumber(a) - partitionNumber(b))
+}
+
+interface Page {
+  partitions: { id: string; status: string }[]
+  hasMore: boolean
+}
+
+function parsePage(body: string): Page {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    throw malformed('DescribeStream answered with a body that is not JSON')
+  }
+  const record = json as { partitions?: unknown; has_more_partitions?: unknown } | null
+  if (!record || !Array.isArray(record.partitions))
+    throw malformed('DescribeStream answered without partitions')
+  const partitions = record.partitions.map((item: unknown) => {
+    const entry = item as { partition_id?: unknown; status?: unknown } | null
+    const id = canonicalPartitionId(entry?.partition_id)
+    if (!id || typeof entry?.status !== 'string')
+      throw malformed('DescribeStream listed a malformed partition')
+    return { id, status: entry.status }
+  })
+  return { partitions, hasMore: record.has_more_partitions === true }
+}
+
+function malformed(reason: string): AppError {
+  return new AppError('upstream_error', { detail: 'DIS answered something unexpected', reason })
 }

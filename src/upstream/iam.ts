@@ -1,9 +1,8 @@
-import { AppError } from '../errors/app-error'
+import { AppError } from '../problems'
 import { attempt } from './attempt'
 import { classifyIam } from './classify'
-import type { IamContext } from './context'
-import { retrying } from './retrying'
-import type { IssuedToken } from './token-cache'
+import type { IamContext, IssuedToken } from './context'
+import { retrying } from './retry'
 
 /** IAM's token API is effectively idempotent (a new token does not revoke old ones): 2 tries. */
 const IAM_MAX_ATTEMPTS = 2

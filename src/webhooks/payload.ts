@@ -1,18 +1,20 @@
 import * as z from 'zod/mini'
-import type { CheckpointTarget } from '../config/types'
-import { AppError } from '../errors/app-error'
+import type { CheckpointTarget } from '../model/checkpoint-target'
 import {
+  APP_NAME,
+  APP_NAME_RULE,
   name,
+  PARTITION_ID_FORMS,
   partitionIdInteger,
   partitionIdString,
+  STREAM_NAME,
+  STREAM_NAME_RULE,
   toPartitionSelector,
-} from '../validation/checkpoint-request'
-import { toFieldErrors } from '../validation/field-errors'
-import { APP_NAME, APP_NAME_RULE, STREAM_NAME, STREAM_NAME_RULE } from '../validation/names'
-import { PARTITION_ID_FORMS } from '../validation/partition-id'
-import { NotPlainDigits } from './json-body'
+} from '../model/checkpoint-target'
+import { AppError, toFieldErrors } from '../problems'
+import { NotPlainDigits } from './body'
 
-export { decodeStrictJson as decodeJsonBody } from './json-body'
+export { decodeStrictJson as decodeJsonBody } from './body'
 
 /**
  * `partition_id` in a JSON body: a string in one of the forms, or a non-negative integer written

@@ -11,14 +11,13 @@ import type {
   UndoSchema,
 } from '../../scripts/openapi/response-schemas.ts'
 import { ANY_PATH_PROBLEMS, ROUTES } from '../../scripts/openapi/routes.ts'
-import { PROBLEM_DOCS, PROBLEMS, type ProblemCode } from '../../src/errors/codes'
 import type { publicEntry } from '../../src/ledger/entry'
+import { CheckpointQuerySchema, MAX_PARTITION } from '../../src/model/checkpoint-target'
 import committed from '../../src/openapi/openapi.generated.json'
+import { PROBLEM_DOCS, PROBLEMS, type ProblemCode } from '../../src/problems'
 import type { ResetReceipt } from '../../src/reset/perform-reset'
 import type { readCheckpoints } from '../../src/reset/read'
 import type { performUndo } from '../../src/reset/undo'
-import { CheckpointQuerySchema } from '../../src/validation/checkpoint-request'
-import { MAX_PARTITION } from '../../src/validation/partition-id'
 import { FlatSchema } from '../../src/webhooks/payload'
 
 type Json = Record<string, unknown>

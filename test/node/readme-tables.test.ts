@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { EnvSchema } from '../../src/config/schema'
-import { PROBLEMS } from '../../src/errors/codes'
+import { PROBLEMS } from '../../src/problems'
 
 /**
  * The README's tables of problem codes and configuration names are for people; the code holds

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers'
 import { inject } from 'vitest'
 import { emulatorClient } from '../../emulator/client.ts'
 import { type AppOptions, createApp } from '../../src/app'
-import type { RetryPolicy } from '../../src/upstream/retry-policy'
+import type { RetryPolicy } from '../../src/upstream/attempt'
 import { IAM_PASSWORD, standardClients } from './fixtures'
 import { registerEmulator } from './log-capture'
 

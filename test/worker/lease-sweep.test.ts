@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { LedgerEntry } from '../../src/ledger/entry'
-import type { ResetLedger } from '../../src/state/ledger-object'
+import type { ResetLedger } from '../../src/ledger/ledger-object'
 import { report } from '../support/log-capture'
 import { sqlCost } from '../support/sql-counters'
 

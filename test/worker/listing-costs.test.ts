@@ -1,7 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { ListQuery, ResetLedger } from '../../src/state/ledger-object'
+import type { ListQuery, ResetLedger } from '../../src/ledger/ledger-object'
 import { sha256Hex } from '../support/fixtures'
 import { startGateway } from '../support/gateway'
 import { report } from '../support/log-capture'

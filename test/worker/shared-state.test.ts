@@ -7,7 +7,7 @@ import {
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { standardWebhookHeaders } from '../../scripts/webhook-signing.ts'
-import { brokerName } from '../../src/state/token-supply'
+import { brokerName } from '../../src/token/supply'
 import { API_KEYS } from '../support/fixtures'
 import { problemOf, startGateway, type TestGateway } from '../support/gateway'
 import { registerSecret, report } from '../support/log-capture'

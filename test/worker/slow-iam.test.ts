@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_RETRY_POLICY } from '../../src/upstream/retry-policy'
+import { DEFAULT_RETRY_POLICY } from '../../src/upstream/attempt'
 import { API_KEYS } from '../support/fixtures'
 import { problemOf, startGateway } from '../support/gateway'
 import { registerSecret, report } from '../support/log-capture'

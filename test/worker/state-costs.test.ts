@@ -34,7 +34,7 @@ async function rowsWritten<T>(
 describe('rows written per operation', () => {
   it('replay guard: reserve, complete, release', async () => {
     const stub = env.REPLAY_GUARD.get(env.REPLAY_GUARD.idFromName('client:costs'))
-    type Guard = import('../../src/state/replay-guard-object').ReplayGuard
+    type Guard = import('../../src/webhooks/replay-guard-object').ReplayGuard
     const now = Date.now()
     const reserve = await rowsWritten(stub, (g) => (g as Guard).reserve('id:a', now, 10_000))
     const complete = await rowsWritten(stub, (g) =>
@@ -58,7 +58,7 @@ describe('rows written per operation', () => {
 
   it('ledger: lease, record, complete (releases), undo lock and unlock (leases)', async () => {
     const stub = env.LEDGER.get(env.LEDGER.idFromName('ledger'))
-    type Ledger = import('../../src/state/ledger-object').ResetLedger
+    type Ledger = import('../../src/ledger/ledger-object').ResetLedger
     const entry: LedgerEntry = {
       reset_id: 'rst_costsaaaaaaaaaaaaaaaaaaaaa',
       kind: 'delete',

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { AppError } from '../../../src/errors/app-error'
-import { decodeStrictJson, NotPlainDigits } from '../../../src/webhooks/json-body'
+import { AppError } from '../../../src/problems'
+import { decodeStrictJson, NotPlainDigits } from '../../../src/webhooks/body'
 import { decodeJsonBody, parseWebhookPayload } from '../../../src/webhooks/payload'
 import { NON_PLAIN_JSON_NUMBERS } from '../../support/inputs'
 

@@ -4,7 +4,7 @@ import {
   canonicalPartitionId,
   MAX_PARTITION,
   partitionSelector,
-} from '../../../src/validation/partition-id'
+} from '../../../src/model/checkpoint-target'
 import { OUT_OF_RANGE_PARTITION_IDS } from '../../support/inputs'
 
 const CANONICAL = /^shardId-[0-9]{10}$/

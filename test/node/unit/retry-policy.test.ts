@@ -6,7 +6,7 @@ import {
   nextRetryDelay,
   parseRetryAfter,
   retryAfterSeconds,
-} from '../../../src/upstream/retry-policy'
+} from '../../../src/upstream/attempt'
 
 const policy = DEFAULT_RETRY_POLICY
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { AppError } from '../../../src/errors/app-error'
-import { createTokenCache, type IssuedToken } from '../../../src/upstream/token-cache'
+import { AppError } from '../../../src/problems'
+import { createTokenCache } from '../../../src/token/cache'
+import type { IssuedToken } from '../../../src/upstream/context'
 
 /** A manual clock: sleeping advances time, so waiting logic runs instantly and deterministically. */
 function fakeClock(start = 1_000_000) {

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { compileAllowRule, isAllowed } from '../../../src/auth/allow'
-import { classifyDis, classifyIam, classifyIdentityCheck } from '../../../src/upstream/classify'
-import { upstreamErrorCode } from '../../../src/upstream/error-body'
+import { compileAllowRule, isAllowed } from '../../../src/model/client'
+import {
+  classifyDis,
+  classifyIam,
+  classifyIdentityCheck,
+  upstreamErrorCode,
+} from '../../../src/upstream/classify'
 import { readIssuedToken } from '../../../src/upstream/iam'
 
 describe('upstreamErrorCode', () => {

@@ -1,8 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { verifyGithubSignature } from '../../../src/webhooks/github'
-import { githubKey, standardWebhooksKey } from '../../../src/webhooks/secrets'
-import { verifyStandardWebhook } from '../../../src/webhooks/standard-webhooks'
+import { githubKey, standardWebhooksKey } from '../../../src/config/parse'
+import { verifyGithubSignature, verifyStandardWebhook } from '../../../src/webhooks/signatures'
 import vectors from '../../fixtures/standard-webhooks-vectors.json'
 
 const encoder = new TextEncoder()

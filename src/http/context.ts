@@ -1,0 +1,137 @@
+import type { Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import { HTTPException } from 'hono/http-exception'
+import type { RequestIdVariables } from 'hono/request-id'
+import type { RequestLog } from '../log'
+import { newRequestLog, writeRequestLog } from '../log'
+import type { CheckpointTarget } from '../model/checkpoint-target'
+import type { ClientConfig } from '../model/client'
+import { AppError, PROBLEM_TYPE_BASE, PROBLEMS } from '../problems'
+import type { VerifiedDelivery } from '../webhooks/signatures'
+import type { Runtime, RuntimeResult } from './isolate'
+
+/** Hono environment of the gateway: Worker bindings plus per-request variables. */
+export type AppEnv = {
+  Bindings: Env
+  Variables: RequestIdVariables & {
+    /** The request's log record, filled in by each stage and written once at the end. */
+    log: RequestLog
+    /** When the request arrived: the overall deadline counts from here. */
+    startedAt: number
+    /** The isolate's parsed configuration and caches (absent only when misconfigured). */
+    runtime: Runtime
+    /** The authenticated caller. */
+    client: ClientConfig
+    /** Webhook route: the verified delivery and its raw body. */
+    delivery: VerifiedDelivery & { body: Uint8Array }
+    /** Webhook route: the reset the delivery asks for, validated and in scope. */
+    hookTarget: CheckpointTarget & { dry_run: boolean }
+  }
+}
+
+/** A caller's request id worth keeping for correlation: at most 128 of `[A-Za-z0-9_=-]`. */
+const SAFE_CLIENT_REQUEST_ID = /^[A-Za-z0-9_=-]{1,128}$/
+
+/** The caller's `X-Request-Id` if it is safe; anything else is dropped (never logged). */
+export function clientRequestId(header: string | undefined): string | null {
+  return header !== undefined && SAFE_CLIENT_REQUEST_ID.test(header) ? header : null
+}
+
+/**
+ * Outermost gateway middleware (after `requestId()`, which always generates the gateway's own
+ * id): opens the request's log record with that id and the caller's safe `X-Request-Id` as
+ * `client_request_id`, and on the way out stamps every response — success, problem, 404 — with
+ * `Cache-Control: no-store` (answers concern one caller's reset and must never be cached by a
+ * shared cache) and the gateway's id, then writes the one log line. The id is never the
+ * caller's: a caller could otherwise stamp another request's id into the audit trail (the log,
+ * ledger entries and undo records all carry it).
+ */
+export const requestContext = (now: () => number) =>
+  createMiddleware<AppEnv>(async function requestContext(c, next) {
+    const started = now()
+    const log = newRequestLog(
+      c.get('requestId'),
+      c.req.method,
+      clientRequestId(c.req.header('X-Request-Id'))
+    )
+    c.set('log', log)
+    c.set('startedAt', started)
+    try {
+      await next()
+    } finally {
+      c.res.headers.set('Cache-Control', 'no-store')
+      c.res.headers.set('X-Request-Id', log.request_id)
+      log.status = c.res.status
+      log.duration_ms = Math.max(0, now() - started)
+      writeRequestLog(log)
+    }
+  })
+
+/**
+ * Names the route in the log line (the pattern, never the caller's path) and makes the parsed
+ * configuration available, or fails closed: with an invalid configuration
+ * every route behind this middleware answers 500 `misconfigured`, and the reasons (paths and
+ * rule names, never values) go to the log only.
+ */
+export const loadRuntime = (path: string, runtimeFor: (env: object) => RuntimeResult) =>
+  createMiddleware<AppEnv>(async function loadRuntime(c, next) {
+    c.get('log').route = `${c.req.method} ${path}`
+    const result = runtimeFor(c.env ?? {})
+    if (!result.ok) {
+      throw new AppError('misconfigured', {
+        detail:
+          'The gateway is not configured correctly; the operator has been told why in the log',
+        reason: result.reasons.join('; ').slice(0, 1000),
+      })
+    }
+    c.set('runtime', result.runtime)
+    await next()
+  })
+
+/**
+ * Renders an AppError as RFC 9457 `application/problem+json`. The only place a problem body is
+ * built: members are `type`, `title`, `status`, `detail`, `code`, `request_id`, plus `errors`,
+ * `upstream` and extensions when present. No stack, no raw upstream text (RFC 9457 §5).
+ */
+export function renderProblem(c: Context<AppEnv>, error: AppError): Response {
+  const { status, title } = PROBLEMS[error.code]
+  const { detail, errors, upstream, headers, extensions } = error.options
+  const log = c.get('log')
+  if (log) {
+    log.code = error.code
+    if (error.options.reason) log.reason = error.options.reason
+  }
+  const body = {
+    type: `${PROBLEM_TYPE_BASE}${error.code}`,
+    title,
+    status,
+    detail: detail ?? title,
+    code: error.code,
+    request_id: c.get('requestId'),
+    ...(errors ? { errors } : {}),
+    ...(upstream ? { upstream } : {}),
+    ...extensions,
+  }
+  return c.body(JSON.stringify(body), status, {
+    ...headers,
+    'Content-Type': 'application/problem+json',
+  })
+}
+
+/** Hono `onError`: everything thrown ends up here and becomes one problem format. */
+export function handleError(error: Error, c: Context<AppEnv>): Response {
+  if (error instanceof AppError) return renderProblem(c, error)
+  if (error instanceof HTTPException && error.status < 500) {
+    // Hono's own 4xx (e.g. "Malformed JSON in request body" from the validator).
+    return renderProblem(
+      c,
+      new AppError(error.status === 413 ? 'payload_too_large' : 'invalid_request', {
+        detail: error.message || undefined,
+      })
+    )
+  }
+  return renderProblem(
+    c,
+    new AppError('internal', { reason: `${error.name}: ${error.message}`.slice(0, 200) })
+  )
+}

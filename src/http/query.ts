@@ -1,0 +1,88 @@
+import { zValidator } from '@hono/zod-validator'
+import type { Context } from 'hono'
+import * as z from 'zod/mini'
+import { decodeCursor } from '../ledger/store'
+import { untrusted } from '../log'
+import {
+  APP_NAME,
+  APP_NAME_RULE,
+  CheckpointQuerySchema,
+  name,
+  once,
+  STREAM_NAME,
+  STREAM_NAME_RULE,
+} from '../model/checkpoint-target'
+import { AppError, toFieldErrors } from '../problems'
+import type { AppEnv } from './context'
+
+/** `?=x`, `&=x`: a parameter whose name is empty (no parameter accepts `?` or `&` in a value). */
+const EMPTY_NAME = /[?&]=/
+
+/**
+ * zod-validator with the gateway's failure answer. Its default failure body is zod's raw
+ * `safeParse` result (honojs/middleware#2049), so the hook throws a 400 `invalid_request`
+ * problem with `errors: [{field, message}]` instead.
+ *
+ * What reaches the log: for a known parameter, an escaped, truncated copy of its value; for an
+ * unknown one, its name only — never its value: callers put keys in query strings by mistake
+ * (`?access_token=…`), and a log is no place for them (OWASP Logging Cheat Sheet, "Data to
+ * exclude"). A parameter with an empty name (`?=x`) is refused before the schema runs.
+ */
+export function validateQuery<T extends z.ZodMiniObject>(schema: T) {
+  const known = new Set(Object.keys(schema.shape))
+  return zValidator('query', schema, (result, hookContext) => {
+    // The hook is typed for a generic env; this middleware only ever runs in the gateway's app.
+    const c = hookContext as unknown as Context<AppEnv>
+    const emptyName = EMPTY_NAME.test(c.req.url)
+    if (result.success && !emptyName) return
+    c.get('log').rejected = Object.entries(c.req.queries()).map(([field, values]) =>
+      known.has(field) ? { field, value: untrusted(values.join(',')) } : { field: untrusted(field) }
+    )
+    const errors = result.success ? [] : toFieldErrors(result.error.issues)
+    if (emptyName) errors.push({ field: '(query)', message: 'a parameter name must not be empty' })
+    throw new AppError('invalid_request', {
+      detail: 'The request parameters are invalid',
+      errors,
+    })
+  })
+}
+
+/**
+ * Query schemas of the read and ledger routes (README "Safety net", "Reading checkpoints").
+ * Strict objects like the DELETE's: an unknown or repeated parameter is a 400.
+ */
+
+/** `GET /v1/checkpoints`: the DELETE's parameters, without `dry_run` (a read changes nothing). */
+export const ReadQuerySchema = z.omit(CheckpointQuerySchema, { dry_run: true })
+
+export const RESETS_LIMIT_DEFAULT = 20
+const LIMIT_RULE = 'limit must be a whole number from 1 to 100'
+
+/** `GET /v1/resets`. */
+export const ResetListQuerySchema = z.strictObject({
+  stream_name: z.optional(name('stream_name', STREAM_NAME, STREAM_NAME_RULE)),
+  app_name: z.optional(name('app_name', APP_NAME, APP_NAME_RULE)),
+  limit: z.optional(
+    z.pipe(
+      z
+        .string({ error: once('limit') })
+        .check(z.regex(/^([1-9][0-9]?|100)$/, { error: LIMIT_RULE })),
+      z.transform(Number)
+    )
+  ),
+  cursor: z.optional(
+    z.string({ error: once('cursor') }).check(
+      z.refine((cursor) => decodeCursor(cursor) !== undefined, {
+        error: 'cursor must be a next_cursor value from a previous page',
+      })
+    )
+  ),
+})
+
+/** `POST /v1/resets/{reset_id}/undo`. */
+export const UndoQuerySchema = z.strictObject({
+  force: z.optional(z.enum(['true', 'false'], { error: 'force must be true or false' })),
+})
+
+/** `GET /v1/resets/{reset_id}` takes no query parameters. */
+export const NoQuerySchema = z.strictObject({})

@@ -1,0 +1,49 @@
+import type { CheckpointTarget } from './checkpoint-target'
+
+export interface ClientConfig {
+  id: string
+  /** SHA-256 digests (32 bytes each) of the accepted API keys; the keys are never stored. */
+  apiKeyHashes: Uint8Array[]
+  /** HMAC keys decoded from `webhook_secrets` (the secrets themselves are not kept). */
+  webhookKeys: Uint8Array[]
+  signature: 'standard-webhooks' | 'github'
+  target: CheckpointTarget | undefined
+  allow: AllowRule[]
+  /** The same rules as written (`stream/app`), for filtering the ledger inside its object. */
+  allowPatterns: string[]
+}
+
+/**
+ * `allow` patterns (README "Clients"): `stream/app`, where each half is `*` (any name), a prefix
+ * ending in `*` (`billing-*`), or an exact name. No pattern, no access (OWASP API1/API5: every
+ * key is scoped). Patterns are compiled once, when the configuration is parsed.
+ */
+
+type NameMatcher = (name: string) => boolean
+
+export interface AllowRule {
+  stream: NameMatcher
+  app: NameMatcher
+}
+
+function compileHalf(half: string): NameMatcher {
+  if (half === '*') return () => true
+  if (half.endsWith('*')) {
+    const prefix = half.slice(0, -1)
+    return (name) => name.startsWith(prefix)
+  }
+  return (name) => name === half
+}
+
+/** Compiles one validated `stream/app` pattern. */
+export function compileAllowRule(pattern: string): AllowRule {
+  const slash = pattern.indexOf('/')
+  return {
+    stream: compileHalf(pattern.slice(0, slash)),
+    app: compileHalf(pattern.slice(slash + 1)),
+  }
+}
+
+export function isAllowed(rules: readonly AllowRule[], stream: string, app: string): boolean {
+  return rules.some((rule) => rule.stream(stream) && rule.app(app))
+}
