@@ -142,8 +142,6 @@ export const CheckpointQuerySchema = z.strictObject({
   dry_run: z.optional(z.enum(['true', 'false'], { error: 'dry_run must be true or false' })),
 })
 
-export type CheckpointQuery = z.infer<typeof CheckpointQuerySchema>
-
 /** Where a reset goes: one stream, one consumer app, one partition id (or `all`). */
 export interface CheckpointTarget {
   stream_name: string

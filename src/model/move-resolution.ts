@@ -68,7 +68,10 @@ export type PartitionResolution =
   | { ok: false; partition_id: string; code: 'no_checkpoint'; message: string }
   | { ok: false; partition_id: string; code: 'position_not_expressible'; message: string }
 
-/** HTTP status of each per-partition failure: a caller error (400) or a state conflict (409). */
+/**
+ * HTTP status of each per-partition failure: a caller error (400) or a state conflict (409).
+ * @public for the moves route, which is not written yet.
+ */
 export const RESOLUTION_FAILURE_STATUS = {
   position_out_of_range: 409,
   no_checkpoint: 409,

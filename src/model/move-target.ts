@@ -291,7 +291,10 @@ export function targetInstant(
   return { ok: true, atMs: Number(at) }
 }
 
-/** Whether a target needs GetCursor + GetRecords per partition. */
+/**
+ * Whether a target needs GetCursor + GetRecords per partition.
+ * @public for the moves route, which is not written yet.
+ */
 export function isTimeTarget(
   to: MoveTarget
 ): to is Extract<MoveTarget, { type: 'timestamp' } | { type: 'duration' }> {
