@@ -15,7 +15,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { ALLOW_PATTERN, ClientSchema } from '../src/config/schema.ts'
+import { ClientSchema } from '../src/config/schema.ts'
+import { ALLOW_PATTERN } from '../src/model/client.ts'
 import { newStandardWebhookSecret } from './webhook-signing.ts'
 
 const USAGE = `usage: npm run keygen -- --id <client> --allow <stream/app> [--allow …]

@@ -1,4 +1,4 @@
-import { bytesToHex, decodeBase64, hexToBytes } from '../lib/crypto'
+import { bytesToHex, decodeBase64, decodeHex } from '../lib/crypto'
 import type { CheckpointTarget } from '../model/checkpoint-target'
 import { APP_NAME, partitionSelector, STREAM_NAME } from '../model/checkpoint-target'
 import type { ClientConfig } from '../model/client'
@@ -200,7 +200,8 @@ function toClient(
 ): ClientConfig {
   return {
     id: raw.id,
-    apiKeyHashes: (raw.api_key_sha256 ?? []).map(hexToBytes),
+    // The schema admits only 64 lower-case hex digits here, so decoding cannot fail.
+    apiKeyHashes: (raw.api_key_sha256 ?? []).map((hex) => decodeHex(hex) as Uint8Array),
     webhookKeys,
     signature: raw.signature ?? 'standard-webhooks',
     target,

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini'
+import { ALLOW_PATTERN } from '../model/client'
 
 /**
  * Shapes of the configuration (README "Configuration"). Messages never echo the offending value: the
@@ -10,8 +11,6 @@ export const REGION_PATTERN = /^[a-z]{2}-[a-z]+-[0-9]{1,3}$/
 const PROJECT_ID_PATTERN = /^[0-9a-f]{32}$/
 const CLIENT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/
 const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/
-/** `stream/app`; each half is `*`, a name, or a name prefix ending in `*`. */
-export const ALLOW_PATTERN = /^(\*|[A-Za-z0-9_-]{1,64}\*?)\/(\*|[A-Za-z0-9_-]{1,50}\*?)$/
 /** A printable single-line value (no control characters), as IAM names are. */
 const PRINTABLE_PATTERN = /^[^\p{Cc}]{1,255}$/u
 

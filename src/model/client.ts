@@ -19,6 +19,9 @@ export interface ClientConfig {
  * key is scoped). Patterns are compiled once, when the configuration is parsed.
  */
 
+/** One pattern: `stream/app`; each half is `*`, a name, or a name prefix ending in `*`. */
+export const ALLOW_PATTERN = /^(\*|[A-Za-z0-9_-]{1,64}\*?)\/(\*|[A-Za-z0-9_-]{1,50}\*?)$/
+
 type NameMatcher = (name: string) => boolean
 
 export interface AllowRule {

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini'
+import { untrusted } from '../log'
 
 /**
  * The `to` and `out_of_range` members of `POST /v1/resets` (README "Moving a checkpoint"): eight
@@ -249,21 +250,12 @@ function fieldErrors(
     const at = [root, ...issue.path.map(String)].join('.')
     if (issue.code === 'unrecognized_keys')
       return (issue.keys ?? []).map((key) => ({
-        field: `${at}.${clip(key)}`,
+        field: `${at}.${untrusted(key)}`,
         message: 'is not a known member for this type',
       }))
     if (issue.code === 'invalid_type' && issue.path.length === 0)
       return [{ field: at, message: `${root} must be ${root === 'to' ? 'an object' : 'a string'}` }]
     return [{ field: at, message: issue.message }]
-  })
-}
-
-/** Caller text echoed in a field name: at most 64 characters, control characters escaped. */
-function clip(text: string): string {
-  const short = text.length > 64 ? `${text.slice(0, 64)}…` : text
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return short.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (ch) => {
-    return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`
   })
 }
 

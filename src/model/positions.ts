@@ -1,3 +1,4 @@
+import { ALLOW_PATTERN, type AllowRule, compileAllowRule, isAllowed } from './client'
 /**
  * Checkpoints read as positions (README "Reading checkpoints", docs/upstream.md): a partition's
  * retained range `[earliest, next]`, where a consumer will read next, and how far behind it is.
@@ -166,12 +167,6 @@ export function describePosition(input: {
   }
 }
 
-/**
- * One `stream/app` pattern of the `allow` grammar (README "Clients"): each half is `*` (any
- * name), a name prefix ending in `*`, or an exact name; names as DIS allows them.
- */
-const PATTERN = /^(\*|[A-Za-z0-9_-]{1,64}\*?)\/(\*|[A-Za-z0-9_-]{1,50}\*?)$/
-
 export type ResumeAfterParse =
   | { ok: true; resumesAfter: (stream: string, app: string) => boolean }
   | { ok: false; error: string }
@@ -187,29 +182,17 @@ export type ResumeAfterParse =
 export function parseResumeAfter(raw: string | undefined): ResumeAfterParse {
   const text = (raw ?? '').trim()
   if (text === '') return { ok: true, resumesAfter: () => false }
-  const rules: ((stream: string, app: string) => boolean)[] = []
+  const rules: AllowRule[] = []
   const items = text.split(',')
   for (const [index, item] of items.entries()) {
     const pattern = item.trim()
-    if (!PATTERN.test(pattern)) {
+    if (!ALLOW_PATTERN.test(pattern)) {
       return {
         ok: false,
         error: `RESUME_AFTER item ${index + 1} of ${items.length} is not a stream/app pattern (names of A-Z a-z 0-9 _ -, each half * or a name with an optional trailing *)`,
       }
     }
-    const slash = pattern.indexOf('/')
-    const stream = half(pattern.slice(0, slash))
-    const app = half(pattern.slice(slash + 1))
-    rules.push((s, a) => stream(s) && app(a))
+    rules.push(compileAllowRule(pattern))
   }
-  return { ok: true, resumesAfter: (stream, app) => rules.some((rule) => rule(stream, app)) }
-}
-
-function half(pattern: string): (name: string) => boolean {
-  if (pattern === '*') return () => true
-  if (pattern.endsWith('*')) {
-    const prefix = pattern.slice(0, -1)
-    return (name) => name.startsWith(prefix)
-  }
-  return (name) => name === pattern
+  return { ok: true, resumesAfter: (stream, app) => isAllowed(rules, stream, app) }
 }
