@@ -23,6 +23,20 @@ export interface AppOptions {
   webhookBodyTimeoutMs?: number
 }
 
+/**
+ * The paths that need the configuration, spelled once as in the OpenAPI document (which is also
+ * how the log line names the route); Hono's `:param` form is derived from it.
+ */
+const CONFIGURED_PATHS = [
+  '/v1/checkpoints',
+  '/v1/resets',
+  '/v1/resets/{reset_id}',
+  '/v1/resets/{reset_id}/undo',
+  '/v1/hooks/{client_id}',
+] as const
+
+const honoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1')
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -68,13 +82,9 @@ export function createApp(options: AppOptions = {}) {
   app.route('/healthz', healthRoutes(runtimeFor))
   app.route('/openapi.json', openapiRoutes())
 
-  app.use('/v1/checkpoints', loadRuntime('/v1/checkpoints', runtimeFor))
+  for (const path of CONFIGURED_PATHS) app.use(honoPath(path), loadRuntime(path, runtimeFor))
   app.route('/v1/checkpoints', checkpointRoutes(deps))
-  app.use('/v1/resets', loadRuntime('/v1/resets', runtimeFor))
-  app.use('/v1/resets/:reset_id', loadRuntime('/v1/resets/{reset_id}', runtimeFor))
-  app.use('/v1/resets/:reset_id/undo', loadRuntime('/v1/resets/{reset_id}/undo', runtimeFor))
   app.route('/v1/resets', resetRoutes(deps))
-  app.use('/v1/hooks/:client_id', loadRuntime('/v1/hooks/{client_id}', runtimeFor))
   app.route('/v1/hooks', hookRoutes(deps, options.webhookBodyTimeoutMs))
 
   app.notFound((c) => renderProblem(c, new AppError('not_found', { detail: 'No such route' })))

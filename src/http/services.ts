@@ -7,6 +7,14 @@ import type { TokenSupply, UpstreamContext, UpstreamDeps } from '../upstream/con
 import type { AppEnv } from './context'
 
 /**
+ * The one deadline of a request: its arrival plus the retry policy's overall budget. Body
+ * reading, shared-state calls and upstream calls all count down to it.
+ */
+export function requestDeadline(c: Context<AppEnv>, deps: UpstreamDeps): number {
+  return c.get('startedAt') + deps.policy.deadlineMs
+}
+
+/**
  * The upstream view of one request: the isolate's configuration and token cache, the
  * deployment's token broker, and one deadline counted from the request's arrival — so body
  * reading, shared-state calls and upstream calls together stay inside it.
@@ -14,7 +22,7 @@ import type { AppEnv } from './context'
 export function upstreamFor(c: Context<AppEnv>, deps: UpstreamDeps): UpstreamContext {
   const { config, tokens } = c.get('runtime')
   const startedAt = c.get('startedAt')
-  const deadline = startedAt + deps.policy.deadlineMs
+  const deadline = requestDeadline(c, deps)
   let supply: TokenSupply | undefined
   const ctx: UpstreamContext = {
     config,
@@ -41,7 +49,7 @@ export function upstreamFor(c: Context<AppEnv>, deps: UpstreamDeps): UpstreamCon
 export function ledgerFor(c: Context<AppEnv>, deps: UpstreamDeps): LedgerStore | null {
   const { config } = c.get('runtime')
   if (!config.ledger) return null
-  const deadline = c.get('startedAt') + deps.policy.deadlineMs
+  const deadline = requestDeadline(c, deps)
   return durableLedger({
     namespace: c.env.LEDGER,
     now: deps.now,

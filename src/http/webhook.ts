@@ -9,7 +9,7 @@ import { decodeJsonBody, parseWebhookPayload } from '../webhooks/payload'
 import { durableReplayGuard } from '../webhooks/replay-guard'
 import { verifyDelivery } from '../webhooks/signatures'
 import type { AppEnv } from './context'
-import { backgroundFor } from './services'
+import { backgroundFor, requestDeadline } from './services'
 
 /** 16 KiB is plenty for a reset request; the Standard Webhooks spec suggests < 20 KB payloads. */
 export const MAX_WEBHOOK_BODY = 16 * 1024
@@ -50,7 +50,7 @@ export const webhookAuth = (deps: UpstreamDeps, bodyTimeoutMs = WEBHOOK_BODY_TIM
     // The retry layer starts no attempt with less than `minAttemptMs` left; a body finishing
     // later leaves nothing useful to do, so reading stops there.
     const { deadlineMs, minAttemptMs } = deps.policy
-    const usableUntil = c.get('startedAt') + deadlineMs - minAttemptMs
+    const usableUntil = requestDeadline(c, deps) - minAttemptMs
     const body = await readBody(c.req.raw, {
       maxBytes: MAX_WEBHOOK_BODY,
       timeoutMs: Math.min(bodyTimeoutMs, usableUntil - deps.now()),
@@ -112,7 +112,7 @@ const LEASE_MARGIN_MS = 2_000
 export const replayProtection = (deps: UpstreamDeps) =>
   createMiddleware<AppEnv>(async function replayProtection(c, next) {
     const { client, replayKey } = c.get('delivery')
-    const deadline = c.get('startedAt') + deps.policy.deadlineMs
+    const deadline = requestDeadline(c, deps)
     const guard = durableReplayGuard({
       namespace: c.env.REPLAY_GUARD,
       clientId: client.id,
