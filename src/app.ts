@@ -2,8 +2,8 @@ import { Hono } from 'hono'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
 import type { AppEnv } from './http/context'
-import { handleError, loadRuntime, renderProblem, requestContext } from './http/context'
-import { createRuntimeStore } from './http/isolate'
+import { handleError, loadIsolate, renderProblem, requestContext } from './http/context'
+import { createIsolateStore } from './http/isolate'
 import { AppError } from './problems'
 import { checkpointRoutes } from './routes/checkpoints'
 import { hookRoutes } from './routes/hooks'
@@ -52,7 +52,7 @@ export function createApp(options: AppOptions = {}) {
     random: options.random ?? Math.random,
     policy: { ...DEFAULT_RETRY_POLICY, ...options.retry },
   }
-  const runtimeFor = createRuntimeStore(() =>
+  const isolateFor = createIsolateStore(() =>
     createTokenCache({
       now: deps.now,
       sleep,
@@ -79,10 +79,10 @@ export function createApp(options: AppOptions = {}) {
         ),
     })
   )
-  app.route('/healthz', healthRoutes(runtimeFor))
+  app.route('/healthz', healthRoutes(isolateFor))
   app.route('/openapi.json', openapiRoutes())
 
-  for (const path of CONFIGURED_PATHS) app.use(honoPath(path), loadRuntime(path, runtimeFor))
+  for (const path of CONFIGURED_PATHS) app.use(honoPath(path), loadIsolate(path, isolateFor))
   app.route('/v1/checkpoints', checkpointRoutes(deps))
   app.route('/v1/resets', resetRoutes(deps))
   app.route('/v1/hooks', hookRoutes(deps, options.webhookBodyTimeoutMs))

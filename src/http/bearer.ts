@@ -33,7 +33,7 @@ export const apiKeyAuth = () =>
         reason: 'malformed bearer header',
       })
     }
-    const client = await findClientByApiKey(c.get('runtime').config.clients, match[1])
+    const client = await findClientByApiKey(c.get('isolate').config.clients, match[1])
     if (!client) throw unauthenticated()
     c.set('client', client)
     c.get('log').client_id = client.id

@@ -8,7 +8,7 @@ import type { CheckpointTarget } from '../model/checkpoint-target'
 import type { ClientConfig } from '../model/client'
 import { AppError, PROBLEM_TYPE_BASE, PROBLEMS } from '../problems'
 import type { VerifiedDelivery } from '../webhooks/signatures'
-import type { Runtime, RuntimeResult } from './isolate'
+import type { Isolate, IsolateResult } from './isolate'
 
 /** Hono environment of the gateway: Worker bindings plus per-request variables. */
 export type AppEnv = {
@@ -19,7 +19,7 @@ export type AppEnv = {
     /** When the request arrived: the overall deadline counts from here. */
     startedAt: number
     /** The isolate's parsed configuration and caches (absent only when misconfigured). */
-    runtime: Runtime
+    isolate: Isolate
     /** The authenticated caller. */
     client: ClientConfig
     /** Webhook route: the verified delivery and its raw body. */
@@ -73,10 +73,10 @@ export const requestContext = (now: () => number) =>
  * every route behind this middleware answers 500 `misconfigured`, and the reasons (paths and
  * rule names, never values) go to the log only.
  */
-export const loadRuntime = (path: string, runtimeFor: (env: object) => RuntimeResult) =>
-  createMiddleware<AppEnv>(async function loadRuntime(c, next) {
+export const loadIsolate = (path: string, isolateFor: (env: object) => IsolateResult) =>
+  createMiddleware<AppEnv>(async function loadIsolate(c, next) {
     c.get('log').route = `${c.req.method} ${path}`
-    const result = runtimeFor(c.env ?? {})
+    const result = isolateFor(c.env ?? {})
     if (!result.ok) {
       throw new AppError('misconfigured', {
         detail:
@@ -84,7 +84,7 @@ export const loadRuntime = (path: string, runtimeFor: (env: object) => RuntimeRe
         reason: result.reasons.join('; ').slice(0, 1000),
       })
     }
-    c.set('runtime', result.runtime)
+    c.set('isolate', result.isolate)
     await next()
   })
 

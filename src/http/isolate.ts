@@ -4,12 +4,12 @@ import { EnvSchema } from '../config/schema'
 import type { TokenCache } from '../upstream/context'
 
 /** The isolate's parsed configuration and the caches that belong to it. */
-export interface Runtime {
+export interface Isolate {
   config: GatewayConfig
   tokens: TokenCache
 }
 
-export type RuntimeResult = { ok: true; runtime: Runtime } | { ok: false; reasons: string[] }
+export type IsolateResult = { ok: true; isolate: Isolate } | { ok: false; reasons: string[] }
 
 /** The bindings the configuration is made of; a change in any of them is a new configuration. */
 const CONFIG_KEYS = Object.keys(EnvSchema.shape)
@@ -26,14 +26,14 @@ const MAX_REMEMBERED = 4
  * Parses the configuration once per isolate (parsed once, not per request) and keeps the
  * token cache with it. Looked up by the `env` object first; if the runtime hands us a new `env`
  * object with the same values, the values are compared (identical strings compare in O(1)),
- * so the token cache survives. A changed secret yields a fresh runtime and a fresh cache: a
+ * so the token cache survives. A changed secret yields a fresh isolate state and a fresh cache: a
  * token is never reused across identities.
  */
-export function createRuntimeStore(newTokenCache: () => TokenCache) {
-  const byEnv = new WeakMap<object, RuntimeResult>()
-  let remembered: { values: unknown[]; result: RuntimeResult }[] = []
+export function createIsolateStore(newTokenCache: () => TokenCache) {
+  const byEnv = new WeakMap<object, IsolateResult>()
+  let remembered: { values: unknown[]; result: IsolateResult }[] = []
 
-  return function runtimeFor(env: object): RuntimeResult {
+  return function isolateFor(env: object): IsolateResult {
     const known = byEnv.get(env)
     if (known) return known
     const record = env as Record<string, unknown>
@@ -44,9 +44,9 @@ export function createRuntimeStore(newTokenCache: () => TokenCache) {
       const missing = REQUIRED_BINDINGS.filter((name) => typeof record[name] !== 'object').map(
         (name) => `binding ${name} is missing (see wrangler.jsonc)`
       )
-      const result: RuntimeResult =
+      const result: IsolateResult =
         parsed.ok && missing.length === 0
-          ? { ok: true, runtime: { config: parsed.config, tokens: newTokenCache() } }
+          ? { ok: true, isolate: { config: parsed.config, tokens: newTokenCache() } }
           : { ok: false, reasons: [...missing, ...(parsed.ok ? [] : parsed.reasons)] }
       entry = { values, result }
       remembered = [entry, ...remembered].slice(0, MAX_REMEMBERED)

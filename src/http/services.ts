@@ -20,7 +20,7 @@ export function requestDeadline(c: Context<AppEnv>, deps: UpstreamDeps): number 
  * reading, shared-state calls and upstream calls together stay inside it.
  */
 export function upstreamFor(c: Context<AppEnv>, deps: UpstreamDeps): UpstreamContext {
-  const { config, tokens } = c.get('runtime')
+  const { config, tokens } = c.get('isolate')
   const startedAt = c.get('startedAt')
   const deadline = requestDeadline(c, deps)
   let supply: TokenSupply | undefined
@@ -47,7 +47,7 @@ export function upstreamFor(c: Context<AppEnv>, deps: UpstreamDeps): UpstreamCon
 
 /** The reset ledger for this request, or null with RESET_LEDGER=off (a pure DELETE proxy). */
 export function ledgerFor(c: Context<AppEnv>, deps: UpstreamDeps): LedgerStore | null {
-  const { config } = c.get('runtime')
+  const { config } = c.get('isolate')
   if (!config.ledger) return null
   const deadline = requestDeadline(c, deps)
   return durableLedger({

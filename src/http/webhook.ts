@@ -57,7 +57,7 @@ export const webhookAuth = (deps: UpstreamDeps, bodyTimeoutMs = WEBHOOK_BODY_TIM
       timeoutDetail: `The request body did not arrive completely in time: it must arrive within ${bodyTimeoutMs / 1000} s, and early enough for the reset to fit in the request's ${deadlineMs / 1000} s deadline`,
     })
     const delivery = await verifyDelivery(
-      c.get('runtime').config.clientsById,
+      c.get('isolate').config.clientsById,
       c.req.param('client_id') ?? '',
       c.req.raw.headers,
       body,
@@ -117,7 +117,7 @@ export const replayProtection = (deps: UpstreamDeps) =>
       namespace: c.env.REPLAY_GUARD,
       clientId: client.id,
       now: deps.now,
-      retentionMs: c.get('runtime').config.replayRetentionMs,
+      retentionMs: c.get('isolate').config.replayRetentionMs,
       timeoutMs: () => stateCallBudget(deadline, deps.now()),
     })
     const log = c.get('log')

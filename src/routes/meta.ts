@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../http/context'
-import type { RuntimeResult } from '../http/isolate'
+import type { IsolateResult } from '../http/isolate'
 import document from '../openapi/openapi.generated.json'
 
 /**
@@ -10,10 +10,10 @@ import document from '../openapi/openapi.generated.json'
  * 200: a load balancer or an uptime check must stop sending traffic to a deployment that answers
  * every real request with 500 `misconfigured` (README "Configuration").
  */
-export function healthRoutes(runtimeFor: (env: object) => RuntimeResult) {
+export function healthRoutes(isolateFor: (env: object) => IsolateResult) {
   return new Hono<AppEnv>().get('/', (c) => {
     c.get('log').route = 'GET /healthz'
-    if (!runtimeFor(c.env ?? {}).ok) {
+    if (!isolateFor(c.env ?? {}).ok) {
       return c.json({ status: 'misconfigured', config: 'invalid' }, 503)
     }
     return c.json({ status: 'ok', config: 'valid' }, 200)
