@@ -5,7 +5,7 @@
 export type TokenSource = 'cache' | 'fetch' | 'shared' | 'broker'
 
 /**
- * One structured JSON line per request (README "Logs"). Every stage writes what it knows
+ * One structured JSON line per request (docs/operations.md "Reading the logs"). Every stage writes what it knows
  * into the record; `writeRequestLog` emits it once, at the end.
  *
  * Secrets never enter the record: it has no field for headers, keys, tokens or passwords, and

@@ -3,8 +3,9 @@ import { untrusted } from './log'
 
 /**
  * Every problem `code` the gateway can answer, with its HTTP status and title.
- * This table is the single source of truth for the contract's §2 error table: clients switch on
- * `code`, so a code never changes meaning once published.
+ * This table is the single source of the error tables in docs/api.md "Errors" and
+ * docs/operations.md (both checked against it by tests): clients switch on `code`, so a code
+ * never changes meaning once published.
  */
 export const PROBLEMS = {
   invalid_request: { status: 400, title: 'Invalid request' },
@@ -43,7 +44,7 @@ export const PROBLEM_TYPE_BASE = 'https://dis-checkpoint-gateway.dev/problems/'
 export type ProblemHeader = 'Retry-After' | 'Allow'
 
 /**
- * The rest of the §2 table, for the OpenAPI document (scripts/openapi/problems.ts): when each
+ * The rest of the error table, for the OpenAPI document (scripts/openapi/problems.ts): when each
  * code is answered, and the headers it always carries (`WWW-Authenticate` depends on the route,
  * so routes add it). Typed against PROBLEMS, so a new code without a line here fails the
  * typecheck. A table of its own, not members of PROBLEMS, because the Worker never reads it:

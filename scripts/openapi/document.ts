@@ -130,7 +130,7 @@ function operation(route: Route, schemas: Record<string, JsonSchema>, shared: Sh
 
 /**
  * Builds the OpenAPI 3.1 description of the gateway from the route table (routes.ts), the
- * schemas the routes validate with (sources.ts), the problem table (src/errors/codes.ts) and
+ * schemas the routes validate with (sources.ts), the problem table (src/problems.ts) and
  * the response shapes. Pure: same input, same document.
  */
 export function buildOpenApiDocument() {

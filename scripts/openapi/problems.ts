@@ -2,7 +2,7 @@ import { PROBLEM_DOCS, PROBLEMS, type ProblemCode } from '../../src/problems.ts'
 import { type JsonSchema, schemaRef } from './json-schema.ts'
 
 /**
- * Problem responses, derived from src/errors/codes.ts — PROBLEMS for codes, statuses and
+ * Problem responses, derived from src/problems.ts — PROBLEMS for codes, statuses and
  * titles, PROBLEM_DOCS for when each is answered and the headers it always carries; nothing
  * about a code is restated here; routes.ts says which operations answer it. No example bodies:
  * they would only repeat the schema (type, title, status, code), and the document is inlined in

@@ -1,6 +1,6 @@
 /**
  * Regional endpoint defaults and the rule every endpoint override must pass.
- * docs/upstream.md § Endpoints: DIS and IAM live at `{service}.{region}.myhuaweicloud.com`; the one
+ * docs/upstream.md "Endpoints": DIS and IAM live at `{service}.{region}.myhuaweicloud.com`; the one
  * exception is IAM in the sovereign EU region `eu-west-101` (`.myhuaweicloud.eu`).
  */
 

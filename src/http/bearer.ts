@@ -15,7 +15,7 @@ const SCHEME_ONLY = /^Bearer\b/i
  * which compares against fixed tokens; this one looks up which client a key belongs to.
  *
  * - Missing header, another scheme, or a wrong key: the *same* 401 body, so a caller cannot tell
- *   "missing" from "wrong" (RFC 6750 §3; README "Errors"). The challenge is identical too: RFC 6750 §3 only
+ *   "missing" from "wrong" (RFC 6750 §3; docs/api.md "Errors"). The challenge is identical too: RFC 6750 §3 only
  *   *recommends* `error="invalid_token"`, and leaving it out keeps the two cases indistinguishable.
  * - A Bearer header whose token is malformed: 400 `invalid_request` (RFC 6750 §3.1) — a 4xx,
  *   never a 5xx, and no hashing of attacker-sized input.
@@ -72,7 +72,7 @@ export async function findClientByApiKey(
 /**
  * `DELETE` and `GET` take their parameters from the query only. A body is refused rather than
  * ignored: a caller who put `partition_id` in a body would otherwise get a different request
- * than the one they wrote (README "Parameters").
+ * than the one they wrote (docs/api.md "Parameters").
  */
 export const noBody = () =>
   createMiddleware<AppEnv>(async function noBody(c, next) {

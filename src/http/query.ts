@@ -48,7 +48,7 @@ export function validateQuery<T extends z.ZodMiniObject>(schema: T) {
 }
 
 /**
- * Query schemas of the read and ledger routes (README "Safety net", "Reading checkpoints").
+ * Query schemas of the read and ledger routes (docs/api.md "Safety net", "Reading checkpoints").
  * Strict objects like the DELETE's: an unknown or repeated parameter is a 400.
  */
 

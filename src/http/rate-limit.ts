@@ -7,7 +7,7 @@ import type { AppEnv } from './context'
 const PERIOD_SECONDS = 60
 
 /**
- * Per-client request rate (README "Per-client rate limit"), after authentication and before anything is
+ * Per-client request rate (docs/api.md "Per-client rate limit"), after authentication and before anything is
  * sent upstream: a runaway or compromised client must not make DIS throttle — or blacklist the
  * gateway's egress IP (DIS.4309) — for every other client (OWASP API4). Keyed by client id, on
  * the Workers Rate Limiting binding, which counts per location and is eventually consistent:
@@ -26,7 +26,7 @@ export const clientRateLimit = () =>
   })
 
 /**
- * The fan-out weighs on the same limit (README "Per-client rate limit"): a request that
+ * The fan-out weighs on the same limit (docs/api.md "Per-client rate limit"): a request that
  * touches n partitions counts n, so `partition_id=all` over 32 partitions cannot multiply one
  * client's DIS traffic 32-fold within its request rate. Called once the partitions are known
  * (after DescribeStream for `all`) and before any per-partition call; over the limit it throws

@@ -18,13 +18,13 @@ export const WEBHOOK_BODY_TIMEOUT_MS = 10_000
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i
 
 /**
- * Authenticates `POST /v1/hooks/{client_id}` (README "Webhooks"), beside `apiKeyAuth` for the
+ * Authenticates `POST /v1/hooks/{client_id}` (docs/api.md "Webhooks"), beside `apiKeyAuth` for the
  * bearer routes. Order matters:
  * 1. no query string (the request is the body) → 400;
  * 2. JSON media type → 415;
  * 3. the raw body, bounded in size (413) and time (408): it must arrive within the body limit
  *    AND early enough that the work after it can still start before the request's deadline
- *    (README "How it behaves"). A body that finishes later is a 408 — nothing was
+ *    (docs/api.md "How it behaves"). A body that finishes later is a 408 — nothing was
  *    sent, the sender's retry is processed normally — rather than a 504 `upstream_timeout`
  *    for upstream calls that never had time to be made. The deadline is not moved to when the
  *    body completed: senders give up after ~10 s in all (GitHub), and a reset they no longer
@@ -72,11 +72,11 @@ export const webhookAuth = (deps: UpstreamDeps, bodyTimeoutMs = WEBHOOK_BODY_TIM
   })
 
 /**
- * What a verified webhook delivery asks for, settled before the replay guard (README
+ * What a verified webhook delivery asks for, settled before the replay guard (docs/api.md
  * "Webhooks"): the body must be UTF-8 JSON (400), match the schema unless the client has a
  * fixed `target` (400), and lie inside the client's `allow` (403). Every refusal here is
  * answered without a Durable Object call: a delivery that can do nothing must not cost a
- * reservation and its release (README "Shared state" — one credential could otherwise spend
+ * reservation and its release (docs/shared-state.md — one credential could otherwise spend
  * the daily Durable Object quotas on deliveries that never reach DIS). Nothing here depends on
  * the replay guard, so a duplicate of a refused delivery is refused the same way again.
  */
@@ -99,7 +99,7 @@ export const webhookTarget = () =>
 const LEASE_MARGIN_MS = 2_000
 
 /**
- * Webhook replay protection across the whole deployment (README "Shared state"), after the
+ * Webhook replay protection across the whole deployment (docs/shared-state.md), after the
  * signature check (an unverified id could be used to block real deliveries) and after the body
  * and scope checks (a delivery that is refused anyway costs no reservation):
  * - first delivery → reserved, processed; on a 200 the receipt is stored for

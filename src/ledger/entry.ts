@@ -1,7 +1,7 @@
 import type { ProblemCode } from '../problems'
 
 /**
- * The reset ledger's entry (README "Safety net"): what was reset, by whom, and where each
+ * The reset ledger's entry (docs/api.md "Safety net"): what was reset, by whom, and where each
  * partition was before, so the reset can be undone. No secret ever enters it: ids, names and
  * positions only.
  *
@@ -89,7 +89,7 @@ export function newResetId(): string {
 
 /**
  * The partitions an entry may have changed, for "undo refuses to go back past a newer reset"
- * (README "Safety net"): every partition not known to have failed — unless nothing was changed
+ * (docs/api.md "Safety net"): every partition not known to have failed — unless nothing was changed
  * (`abandoned`) or the change was itself fully undone.
  */
 export function changedPartitions(entry: LedgerEntry): string[] {

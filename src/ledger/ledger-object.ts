@@ -10,7 +10,7 @@ import {
 } from './entry'
 import { LEASES_SCHEMA, type LeaseTarget, releaseLeases, takeLeases } from './partition-leases'
 
-/** At most one sweep of the ledger per hour (README "Shared state"). */
+/** At most one sweep of the ledger per hour (docs/shared-state.md). */
 const LEDGER_SWEEP_MS = 3_600_000
 
 export interface ListQuery {
@@ -29,7 +29,7 @@ export type UndoLock =
   { state: 'locked'; entry: LedgerEntry; newer: string[] } | { state: 'busy' } | { state: 'absent' }
 
 /**
- * The reset ledger (README "Safety net"): one SQLite-backed object per deployment. Resets are
+ * The reset ledger (docs/api.md "Safety net"): one SQLite-backed object per deployment. Resets are
  * rare, operator-driven events (a few per day, a few thousand per retention period); one object
  * serves ~1 000 requests/s and 10 GB, far above that, and serialises undos of one entry for free.
  *
@@ -94,7 +94,7 @@ export class ResetLedger extends DurableObject<Env> {
   /**
    * A lease whose release never landed (the request died) is replaced by the next lease of its
    * partition, and deleted by the next sweep: taking a lease brings the batched alarm forward to
-   * the hour boundary after it ends (at most one alarm per hour, README "Shared state").
+   * the hour boundary after it ends (at most one alarm per hour, docs/shared-state.md).
    */
   async #sweepLeasesBy(until: number): Promise<void> {
     await this.#alarm.ensure(until)
@@ -165,7 +165,7 @@ export class ResetLedger extends DurableObject<Env> {
 
   /**
    * Newest entries first, within the caller's `allow` and filters, reading O(limit + matches)
-   * rows for every pattern shape (README "Shared state"): the `(stream_name, app_name)` pairs in
+   * rows for every pattern shape (docs/shared-state.md): the `(stream_name, app_name)` pairs in
    * scope are found first (the patterns themselves when they are all exact; otherwise one index
    * step per distinct pair in the ledger — a few dozen — not a scan of the entries), then one
    * lazy cursor per pair walks the `(stream_name, app_name, seq)` index newest first and the

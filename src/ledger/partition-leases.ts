@@ -1,5 +1,5 @@
 /**
- * Per-partition leases in the ledger object (README "Shared state"): a reset or an undo first
+ * Per-partition leases in the ledger object (docs/shared-state.md): a reset or an undo first
  * leases every `(stream, app, partition)` it targets, so a reset and an undo of one partition
  * can never interleave (an undo reading "no checkpoint" while a reset is between its snapshot
  * and its DELETE would otherwise commit a stale position over it, or vice versa).

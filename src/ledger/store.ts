@@ -5,7 +5,7 @@ import type { ResetLedger, UndoLock } from './ledger-object'
 import type { LeaseTarget } from './partition-leases'
 
 /**
- * The reset ledger as the rest of the gateway sees it (README "Safety net"). Backed by one
+ * The reset ledger as the rest of the gateway sees it (docs/api.md "Safety net"). Backed by one
  * Durable Object per deployment; another runtime could provide the same interface.
  */
 export interface LedgerStore {
@@ -54,7 +54,7 @@ export function durableLedger(options: LedgerOptions): LedgerStore {
       call('get', async (): Promise<LedgerEntry | null> => await stub().get(resetId, now())),
     async list(query) {
       // No pattern, no access (README "Clients"): an empty `allow` sees an empty ledger, and
-      // costs no Durable Object request (README "Shared state": cheap rejections cost no state).
+      // costs no Durable Object request (docs/shared-state.md: cheap rejections cost no state).
       // An empty page rather than 403: the client is authenticated, and a listing is always a
       // view filtered by `allow`, like one whose patterns match nothing yet.
       if (query.allow.length === 0) return { entries: [], next_cursor: null }

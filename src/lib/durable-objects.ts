@@ -1,6 +1,6 @@
 /**
  * One alarm per object, batched, so expired rows are swept at a cost proportional to what they
- * delete (README "Shared state": the Free plan caps rows read per day, and a sweep that scans
+ * delete (docs/shared-state.md: the Free plan caps rows read per day, and a sweep that scans
  * the table once per expiring row runs it out at ordinary volume).
  *
  * - Alarm times are rounded up to a batch boundary (`batchMs`: 15 min for the replay guard, 1 h

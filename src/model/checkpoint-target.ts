@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 
 /**
- * Partition-id canonicalization (README "Parameters").
+ * Partition-id canonicalization (docs/api.md "Parameters").
  *
  * Accepted, all meaning partition number n:
  * - 1–10 ASCII digits (`0`, `7`, `007`); in JSON also a non-negative integer;
@@ -35,7 +35,7 @@ export const PARTITION_ID_FORMS =
 export const PARTITION_ID_RANGE =
   'partition_id must be at most 2147483647 (DIS partition ids are 32-bit integers)'
 
-/** Every readable partition of the stream (README "partition_id=all"). */
+/** Every readable partition of the stream (docs/api.md "partition_id=all"). */
 export const ALL_PARTITIONS = 'all'
 
 /** A canonical partition id, `all`, or undefined when the input is neither. */
@@ -68,7 +68,7 @@ function pad(digits: string): string {
 }
 
 /**
- * Stream and app name rules (README "Parameters", docs/upstream.md § Names). Anchored ASCII allowlists,
+ * Stream and app name rules (docs/api.md "Parameters", docs/upstream.md "Names"). Anchored ASCII allowlists,
  * checked on the decoded value, without the `m` flag (which would let `\n` split the anchors)
  * and without `u`/`i` (Unicode case folding). Everything else is rejected before any URL is built.
  */
@@ -79,7 +79,7 @@ export const STREAM_NAME_RULE = 'stream_name must be 1-64 characters of A-Z a-z 
 export const APP_NAME_RULE = 'app_name must be 1-50 characters of A-Z a-z 0-9 _ -'
 
 /**
- * The request parameters shared by both routes (README "Parameters"). Used by the query validator of
+ * The request parameters shared by both routes (docs/api.md "Parameters"). Used by the query validator of
  * `DELETE /v1/checkpoints`; the values are the *decoded* query values, so `%26`, `%0A` or `%2F`
  * arrive here as `&`, LF or `/` and fail the ASCII allowlists.
  *

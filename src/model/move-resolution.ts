@@ -2,7 +2,7 @@ import type { MoveTargetType, OutOfRange } from './move-target'
 import { committedFor, positionOf, type SequenceRange } from './positions'
 
 /**
- * Where a move puts each partition (README "Moving a checkpoint"), from facts the route has
+ * Where a move puts each partition, from facts the route has
  * already read: the range, the checkpoint, and for time targets what GetCursor/GetRecords found.
  * Also the subrequest cost of a move, checked before any call. Pure: BigInt in, BigInt out.
  */
@@ -174,7 +174,7 @@ function noCheckpoint(partition_id: string, why: string): PartitionResolution {
 }
 
 /**
- * Upstream calls per partition (README "Moving a checkpoint", "Budget"): snapshot
+ * Upstream calls per partition (the moves route's budget): snapshot
  * (ShowCheckpoint) 1, for time targets GetCursor + GetRecords 2, CommitCheckpoint 1, read-back
  * (ShowCheckpoint) 1, and 1 verification read when `RESET_VERIFY_SECONDS` > 0. `app` adds the
  * other app's ShowCheckpoint (a real call the README's list leaves implicit). `delete`: snapshot,

@@ -2,7 +2,7 @@ import * as z from 'zod/mini'
 import { untrusted } from '../log'
 
 /**
- * The `to` and `out_of_range` members of `POST /v1/resets` (README "Moving a checkpoint"): eight
+ * The `to` and `out_of_range` members of `POST /v1/resets`: eight
  * target types, each a strict object (an unknown member is a 400, never ignored), with the text
  * forms of times, durations, sequence numbers and shifts read here. Pure: the clock is injected.
  */
@@ -216,7 +216,7 @@ export const OutOfRangeSchema = z.optional(
 )
 export type OutOfRange = 'reject' | 'clamp'
 
-/** One `{field, message}` of a 400 problem (README "Errors"). */
+/** One `{field, message}` of a 400 problem (docs/api.md "Errors"). */
 export interface MoveFieldError {
   field: string
   message: string

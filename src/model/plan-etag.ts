@@ -1,5 +1,5 @@
 /**
- * The `ETag` of a move plan and its `If-Match` check (README "Moving a checkpoint"): a plan
+ * The `ETag` of a move plan and its `If-Match` check: a plan
  * (`dry_run: true`) answers a digest of the checkpoints it was computed from; executing the same
  * body with `If-Match: <that ETag>` goes ahead only if none of them moved.
  *

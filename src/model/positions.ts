@@ -1,6 +1,6 @@
 import { ALLOW_PATTERN, type AllowRule, compileAllowRule, isAllowed } from './client'
 /**
- * Checkpoints read as positions (README "Reading checkpoints", docs/upstream.md): a partition's
+ * Checkpoints read as positions (docs/api.md "Reading checkpoints", docs/upstream.md): a partition's
  * retained range `[earliest, next]`, where a consumer will read next, and how far behind it is.
  *
  * Sequence numbers are int64 (up to 9223372036854775807, far above 2^53): BigInt inside this
@@ -73,8 +73,7 @@ export function checkpointNumber(sequenceNumber: string | null): bigint | null {
 }
 
 /**
- * Where a consumer resumes (README "Reading checkpoints", docs/upstream.md § what a checkpoint
- * means to a consumer): apps that resume *at* their checkpoint (Huawei's adapter, the default)
+ * Where a consumer resumes (docs/api.md "Reading checkpoints"): apps that resume *at* their checkpoint (Huawei's adapter, the default)
  * read the checkpoint next; `RESUME_AFTER` apps read checkpoint + 1. `null` without a checkpoint.
  * For a `RESUME_AFTER` app at INT64_MAX the answer is INT64_MAX + 1: a reported number only,
  * which `committedFor` maps back to the checkpoint.

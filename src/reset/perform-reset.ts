@@ -60,7 +60,7 @@ export interface ResetInput {
 
 /**
  * The reset both routes share once the caller is authenticated and the input is canonical
- * (README "Safety net"): scope check (403, no upstream call) → partitions → leases on them
+ * (docs/api.md "Safety net"): scope check (403, no upstream call) → partitions → leases on them
  * (409 `partition_busy` while another reset or undo holds one; nothing sent) → snapshot of each
  * (ShowCheckpoint) → ledger entry written durably → DELETEs → entry completed and leases
  * released → receipt. No DELETE is sent without a lease, a snapshot and an entry; with

@@ -19,7 +19,7 @@ export interface ReadInput {
 }
 
 /**
- * `GET /v1/checkpoints` (README "Reading checkpoints"): the current position of each target
+ * `GET /v1/checkpoints` (docs/api.md "Reading checkpoints"): the current position of each target
  * partition, read with ShowCheckpoint — the same scope, validation, token, retry and error
  * rules as a reset, and nothing is changed. One upstream call per partition.
  */
@@ -59,7 +59,7 @@ export async function visibleEntry(
   resetId: string
 ): Promise<LedgerEntry> {
   // A client with an empty `allow` can see no entry: answered without a Durable Object call
-  // (README "Shared state": cheap rejections cost no state).
+  // (docs/shared-state.md: cheap rejections cost no state).
   const visible = client.allow.length > 0 && RESET_ID.test(resetId)
   const entry = visible ? await ledger.get(resetId) : null
   if (!entry || !isAllowed(client.allow, entry.stream_name, entry.app_name)) {

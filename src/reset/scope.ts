@@ -25,7 +25,7 @@ export function recordUpstream(log: RequestLog, ctx: UpstreamContext): void {
 }
 
 /**
- * How long a partition lease (README "Shared state") outlives the deadline of the request
+ * How long a partition lease (docs/shared-state.md) outlives the deadline of the request
  * holding it: the ledger write that releases it may land just after the deadline; past this,
  * the lease lapses on its own, and an entry still `in_progress` is known to be stuck.
  */

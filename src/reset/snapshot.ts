@@ -51,7 +51,7 @@ function maxPartitionsPerCall(subrequestLimit: number, callsPerPartition: number
 /**
  * The canonical partitions a request targets: the one it names, or every readable partition
  * (DescribeStream) for `all` — refused with a clear 400 before any per-partition call when they
- * would not fit in the plan's subrequest limit (README "partition_id=all").
+ * would not fit in the plan's subrequest limit (docs/api.md "partition_id=all").
  */
 export async function targetPartitions(
   ctx: UpstreamContext,

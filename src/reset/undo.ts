@@ -23,7 +23,7 @@ export interface UndoInput {
 }
 
 /**
- * `POST /v1/resets/{reset_id}/undo` (README "Safety net"): puts the snapshot back,
+ * `POST /v1/resets/{reset_id}/undo` (docs/api.md "Safety net"): puts the snapshot back,
  * all-or-nothing for conflicts.
  * 1. Visibility as for reading (404 `reset_not_found`); fully undone → 409 `already_undone`
  *    with the earlier undo; `in_progress` → 409 `undo_conflict`, unless it has been stuck past
@@ -49,7 +49,7 @@ export async function performUndo(input: UndoInput): Promise<UndoRecord & { rese
   log.app = entry.app_name
   refuseUnlessUndoable(entry, input)
   // An undo of an `all` reset sends a ShowCheckpoint and a CommitCheckpoint per partition: it
-  // weighs on the rate limit as the reset did (README "Per-client rate limit"), before the
+  // weighs on the rate limit as the reset did (docs/api.md "Per-client rate limit"), before the
   // leases are taken and before anything is sent.
   await input.admit?.(pendingRestores(entry).length)
 

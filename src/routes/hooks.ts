@@ -10,7 +10,7 @@ import type { UpstreamDeps } from '../upstream/context'
  * `POST /v1/hooks/{client_id}` for webhook senders: signature (and body limits), the client's
  * rate limit, the body — UTF-8, JSON, schema (skipped for clients with a fixed target) and
  * scope — then the deployment-wide replay guard and the shared reset. Refusals before the
- * guard cost no shared state (README "Shared state").
+ * guard cost no shared state (docs/shared-state.md).
  */
 export function hookRoutes(deps: UpstreamDeps, bodyTimeoutMs?: number) {
   return new Hono<AppEnv>().post(

@@ -16,7 +16,7 @@ import { performUndo } from '../reset/undo'
 import type { UpstreamDeps } from '../upstream/context'
 
 /**
- * The reset ledger (README "Safety net"), Bearer only and scoped by `allow`:
+ * The reset ledger (docs/api.md "Safety net"), Bearer only and scoped by `allow`:
  * - `GET /v1/resets` lists entries newest first, with an opaque cursor;
  * - `GET /v1/resets/{reset_id}` shows one;
  * - `POST /v1/resets/{reset_id}/undo[?force=true]` puts the snapshot back.

@@ -50,7 +50,7 @@ interface Slot {
 }
 
 /**
- * Durable Object that holds the IAM token for one identity (README "Shared state"): the whole
+ * Durable Object that holds the IAM token for one identity (docs/shared-state.md): the whole
  * deployment shares one token and one failure breaker, instead of every isolate logging in on
  * its own — the pattern that locks IAM users (IAM.0061) and gets the egress IP blacklisted.
  *

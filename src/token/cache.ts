@@ -18,7 +18,7 @@ import type { IdentityCheck, IssuedToken, TokenCache, TokenLease } from '../upst
 
 /**
  * While the gateway's identity is refused (IAM said no, or DIS refused a token that ListStreams
- * also refuses), the deployment tries again at most once per 30 s (README "Shared state").
+ * also refuses), the deployment tries again at most once per 30 s (docs/shared-state.md).
  * One rule for the isolates and the token broker: both import it from here.
  */
 export const BREAKER_COOLDOWN_MS = 30_000

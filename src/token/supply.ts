@@ -45,7 +45,7 @@ async function cachedBrokerName(config: GatewayConfig): Promise<string> {
 }
 
 /**
- * Tokens for an isolate that has none (README "Shared state"): ask the deployment's broker,
+ * Tokens for an isolate that has none (docs/shared-state.md): ask the deployment's broker,
  * and if the broker call errors (unreachable, binding failure, no answer in time), fetch from
  * IAM directly — a broken object must not take the reset route down. A broker that is still
  * waiting on IAM says `pending` within a second, and is asked again until the deadline: a slow

@@ -89,7 +89,7 @@ async function readBounded(response: Response, maxBytes: number): Promise<string
 }
 
 /**
- * Retry timing (README "Retries and deadlines"). Pure: the clock and the random source
+ * Retry timing (docs/api.md "Retries and deadlines"). Pure: the clock and the random source
  * are passed in, so the policy is unit-tested without waiting.
  *
  * - at most 3 attempts per upstream call, one retry layer (the gateway's, never the caller's);

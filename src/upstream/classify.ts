@@ -5,7 +5,7 @@ import { parseRetryAfter, retryAfterSeconds } from './attempt'
 
 /**
  * What one upstream answer means for the request: done, retry, refresh the token, or fail with
- * a given problem. The mapping tables of README "Errors" live here and nowhere else.
+ * a given problem. The mapping tables of docs/api.md "Errors" live here and nowhere else.
  */
 export type Verdict =
   | { kind: 'ok'; status: number; body: string; acceptedCode?: string }
@@ -13,11 +13,11 @@ export type Verdict =
   | { kind: 'retry'; throttled: boolean; retryAfterMs: number | undefined; error: AppError }
   | { kind: 'fail'; error: AppError }
 
-/** DIS refused the token itself (docs/upstream.md § DIS error codes, § APIGW errors; T11). */
+/** DIS refused the token itself (docs/upstream.md "DIS error codes", "APIGW errors"; T11). */
 const TOKEN_REJECTED_CODES = new Set(['APIGW.0301', 'DIS.4113', 'DIS.4114'])
-/** Throttling signals (docs/upstream.md § Throttling; T13). */
+/** Throttling signals (docs/upstream.md "Throttling"; T13). */
 const THROTTLED_CODES = new Set(['APIGW.0308', 'DIS.4303', 'DIS.4305'])
-/** DIS resource errors the caller can act on (README "Errors"). */
+/** DIS resource errors the caller can act on (docs/api.md "Errors"). */
 const NOT_FOUND_CODES: Record<string, ProblemCode> = {
   'DIS.4301': 'stream_not_found',
   'DIS.4332': 'app_not_found',
@@ -109,7 +109,7 @@ export function classifyDis(
 }
 
 /**
- * ListStreams as an identity check (README "Shared state"): only a 2xx says the token is fine.
+ * ListStreams as an identity check (docs/shared-state.md): only a 2xx says the token is fine.
  * Anything else — a refusal, but also a timeout, a 5xx or throttling — cannot clear the token,
  * so the breaker trips as it would without the check (fail closed: the storm that locks IAM
  * users and gets the egress IP blacklisted is worse than 30 s of refusals).
@@ -163,7 +163,7 @@ function unreachable(
 
 /**
  * Extracts the upstream error code from the three body shapes seen in the wild
- * (docs/upstream.md § Error bodies):
+ * (docs/upstream.md "Error bodies"):
  * - DIS as its SDKs see it: `{"errorCode": "DIS.4301", "message": "…"}`
  * - documented / API gateway: `{"error_code": "APIGW.0301", "error_msg": "…"}`
  * - Keystone-style nested (IAM): `{"error": {"code": 401, "message": "…"}}`

@@ -12,7 +12,7 @@ export interface CheckpointRef {
   partition_id: string
 }
 
-/** DIS.4375 "The app does not commit checkpoint" (docs/upstream.md § Error codes). */
+/** DIS.4375 "The app does not commit checkpoint" (docs/upstream.md "DIS error codes"). */
 export const NOT_COMMITTED = 'DIS.4375'
 
 /** The checkpoint query every DIS checkpoint API takes (docs/upstream.md T5, T15). */
@@ -55,7 +55,7 @@ export interface DisAnswer {
 }
 
 /**
- * One DIS call with the token dance (README "How it behaves"): use the cached token; if DIS rejects
+ * One DIS call with the token dance (docs/api.md "How it behaves"): use the cached token; if DIS rejects
  * it, drop it, fetch a new one and retry — once. A token issued while this request was running
  * is already fresh: DIS rejecting it (or the one fetched after a rejection) means either the
  * gateway's own identity is refused or only this resource refuses it. ListStreams with the same
@@ -103,7 +103,7 @@ export async function disCall(ctx: UpstreamContext, call: DisCall): Promise<DisA
         return true
       }
       // A fresh token refused: the identity, or only this resource? Ask a call no caller
-      // chooses, once per cool-down (README "Shared state").
+      // chooses, once per cool-down (docs/shared-state.md).
       const check = await ctx.tokens.confirm(
         used.token,
         () => ctx.supply.confirm(used.token),
@@ -158,12 +158,12 @@ export interface CheckpointState {
   metadata: string
 }
 
-/** DIS stores metadata of at most 1000 characters (docs/upstream.md § CommitCheckpoint). */
+/** DIS stores metadata of at most 1000 characters (docs/upstream.md "CommitCheckpoint"). */
 const MAX_METADATA = 1000
 const SEQUENCE = /^[0-9]{1,20}$/
 
 /**
- * ShowCheckpoint (docs/upstream.md § ShowCheckpoint, T15): `GET /v2/{project_id}/checkpoints`.
+ * ShowCheckpoint (docs/upstream.md "ShowCheckpoint", T15): `GET /v2/{project_id}/checkpoints`.
  * "Nothing committed" has four answers in the wild and all mean `null`: a 200 whose
  * `sequence_number` is missing, empty or negative (Huawei's own Kafka adapter treats all three
  * so), and `DIS.4375`. A GET, so it is retried like the DELETE.
@@ -205,7 +205,7 @@ export function parseShowCheckpoint(body: string): CheckpointState {
 }
 
 /**
- * CommitCheckpoint (docs/upstream.md § CommitCheckpoint): `POST /v2/{project_id}/checkpoints`
+ * CommitCheckpoint (docs/upstream.md "CommitCheckpoint"): `POST /v2/{project_id}/checkpoints`
  * with the saved sequence number and metadata. Setting a checkpoint to a value is idempotent,
  * so it is retried like the DELETE. `DIS.4224` (the sequence number has aged out of the
  * partition) surfaces as `sequence_expired`.
@@ -230,11 +230,11 @@ function unexpected(reason: string): AppError {
   return new AppError('upstream_error', { detail: 'DIS answered something unexpected', reason })
 }
 
-/** The largest page DescribeStream serves (docs/upstream.md § DescribeStream: `limit_partitions` 1–1000). */
+/** The largest page DescribeStream serves (docs/upstream.md "DescribeStream": `limit_partitions` 1–1000). */
 const PAGE_SIZE = 1000
 /** A page of 1000 partitions is ~150 KB of JSON; anything past this bound is not a real answer. */
 const MAX_PAGE_BYTES = 1024 * 1024
-/** Partitions a consumer can still read from, so a checkpoint can exist (README "partition_id=all"). */
+/** Partitions a consumer can still read from, so a checkpoint can exist (docs/api.md "partition_id=all"). */
 const READABLE = new Set(['ACTIVE', 'DELETED'])
 
 /**

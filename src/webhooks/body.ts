@@ -73,7 +73,7 @@ function timeout(limits: BodyLimits): AppError {
 }
 
 /**
- * Strict decoding of a webhook body (README "Parameters"): the bytes must be UTF-8 and one JSON text,
+ * Strict decoding of a webhook body (docs/api.md "Parameters"): the bytes must be UTF-8 and one JSON text,
  * no object may name a member twice, and a JSON number given as `partition_id` must be written
  * as plain digits.
  *

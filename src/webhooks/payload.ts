@@ -34,7 +34,7 @@ const partitionIdJson = z.pipe(
 )
 
 /**
- * Webhook bodies (README "Webhooks"): the flat object, or the Standard Webhooks
+ * Webhook bodies (docs/api.md "Webhooks"): the flat object, or the Standard Webhooks
  * envelope `{type, timestamp, data: {…flat…}}`. Strict objects: an unknown field is a 400, so a
  * typo can never turn into a different reset. `partition_id` may be a JSON integer here.
  * Bodies are decoded by `decodeJsonBody` (json-body.ts): duplicate keys are already refused.

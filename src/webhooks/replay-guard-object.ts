@@ -1,11 +1,11 @@
 import { DurableObject } from 'cloudflare:workers'
 import { type ExpiryAlarm, openExpiringStore } from '../lib/durable-objects'
 
-/** At most one sweep per guard object per 15 minutes (README "Shared state"). */
+/** At most one sweep per guard object per 15 minutes (docs/shared-state.md). */
 const GUARD_SWEEP_MS = 15 * 60_000
 
 /**
- * Durable Object behind the webhook replay guard: one per client (README "Shared state").
+ * Durable Object behind the webhook replay guard: one per client (docs/shared-state.md).
  *
  * Reserving is one synchronous step: the upsert and the read of a live row run inside
  * `transactionSync` with no `await` between them, so two deliveries of the same id can never

@@ -3,7 +3,7 @@ import { objectId } from '../lib/durable-objects'
 import type { ReplayGuard as ReplayGuardObject, Reservation } from './replay-guard-object'
 
 /**
- * The webhook replay guard as the rest of the gateway sees it (README "Shared state"): one
+ * The webhook replay guard as the rest of the gateway sees it (docs/shared-state.md): one
  * atomic reservation per `(client, delivery)`, remembered for the retention period once done.
  * Backed by a Durable Object per client; another runtime could provide the same interface.
  */

@@ -166,7 +166,7 @@ function v1Signatures(header: string): Uint8Array[] {
  * GitHub-style verification (docs.github.com, "Validating webhook deliveries"):
  * `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret as UTF-8, raw body)>`. There is no
  * timestamp, so a captured delivery stays valid forever; replays are stopped only by remembering
- * `X-GitHub-Delivery` ids (see replay-cache.ts for how long, and what that does not cover).
+ * `X-GitHub-Delivery` ids (webhooks/replay-guard.ts; how long: docs/shared-state.md).
  */
 export interface GithubInput {
   deliveryId: string | null

@@ -112,7 +112,7 @@ describe('the OpenAPI document', () => {
       expect(codesOf(resolved({ $ref: `#/components/responses/${code}` }))).toEqual([code])
   })
 
-  it('answers every code of src/errors/codes.ts on some route, and says when', () => {
+  it('answers every code of src/problems.ts on some route, and says when', () => {
     const routed = new Set([...ROUTES.flatMap((r) => r.problems), ...ANY_PATH_PROBLEMS])
     expect(Object.keys(PROBLEMS).filter((code) => !routed.has(code as ProblemCode))).toEqual([])
     for (const response of Object.values(document.components.responses as Record<string, Json>)) {

@@ -5,7 +5,7 @@ import { PROBLEMS } from '../../src/problems'
 
 /**
  * The tables of problem codes (docs/api.md) and configuration names (README) are for people; the code holds
- * the single source (src/errors/codes.ts, src/config/schema.ts). These checks keep the two from
+ * the single source (src/problems.ts, src/config/schema.ts). These checks keep the two from
  * drifting apart: a code or setting added, renamed or removed in one place fails here.
  */
 function read(path: string): string {
