@@ -2,8 +2,13 @@ import { Hono } from 'hono'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
 import type { AppEnv } from './http/context'
-import { handleError, loadIsolate, renderProblem, requestContext } from './http/context'
-import { createIsolateStore } from './http/isolate'
+import {
+  createIsolateStore,
+  handleError,
+  loadIsolate,
+  renderProblem,
+  requestContext,
+} from './http/context'
 import { AppError } from './problems'
 import { checkpointRoutes } from './routes/checkpoints'
 import { hookRoutes } from './routes/hooks'

@@ -3,8 +3,14 @@ import type { CheckpointTarget } from '../model/checkpoint-target'
 import { APP_NAME, partitionSelector, STREAM_NAME } from '../model/checkpoint-target'
 import type { ClientConfig } from '../model/client'
 import { compileAllowRule, isAllowed } from '../model/client'
-import { defaultDisEndpoint, defaultIamEndpoint, parseEndpoint } from './endpoints'
-import { ClientsSchema, EnvSchema, type RawClient } from './schema'
+import {
+  ClientsSchema,
+  defaultDisEndpoint,
+  defaultIamEndpoint,
+  EnvSchema,
+  parseEndpoint,
+  type RawClient,
+} from './schema'
 
 /** The parsed, validated configuration. Built once per isolate and never mutated. */
 export interface GatewayConfig {

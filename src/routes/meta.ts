@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
-import type { AppEnv } from '../http/context'
-import type { IsolateResult } from '../http/isolate'
+import type { AppEnv, IsolateResult } from '../http/context'
 import document from '../openapi/openapi.generated.json'
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { defaultIamEndpoint, parseEndpoint } from '../../../src/config/endpoints'
 import { parseConfig } from '../../../src/config/parse'
+import { defaultIamEndpoint, parseEndpoint } from '../../../src/config/schema'
 
 const HASH = 'a'.repeat(64)
 const base = {
