@@ -5,8 +5,8 @@
 export type TokenSource = 'cache' | 'fetch' | 'shared' | 'broker'
 
 /**
- * One structured JSON line per request (docs/operations.md "Reading the logs"). Every stage writes what it knows
- * into the record; `writeRequestLog` emits it once, at the end.
+ * One structured JSON line per request (docs/operations.md "Reading the logs"). Every stage writes
+ * what it knows into the record; `writeRequestLog` emits it once, at the end.
  *
  * Secrets never enter the record: it has no field for headers, keys, tokens or passwords, and
  * caller-supplied values that failed validation go through `untrusted()` (escaped by JSON,

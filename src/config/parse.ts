@@ -40,7 +40,10 @@ export interface GatewayConfig {
   clientsById: Map<string, ClientConfig>
 }
 
-/** Workers Free plan subrequest limit per invocation (docs/api.md "partition_id=all"); Paid is 10 000. */
+/**
+ * Workers Free plan subrequest limit per invocation (docs/api.md "partition_id=all"); Paid is 10
+ * 000.
+ */
 export const FREE_PLAN_SUBREQUESTS = 50
 const DEFAULT_REPLAY_RETENTION_HOURS = 96
 const DEFAULT_LEDGER_RETENTION_DAYS = 30

@@ -2,8 +2,8 @@ import * as z from 'zod/mini'
 import { ALLOW_PATTERN } from '../model/client'
 
 /**
- * Shapes of the configuration (README "Configuration"). Messages never echo the offending value: the
- * reason for a 500 `misconfigured` goes to the log, and a value may be a secret.
+ * Shapes of the configuration (README "Configuration"). Messages never echo the offending value:
+ * the reason for a 500 `misconfigured` goes to the log, and a value may be a secret.
  */
 
 /** Region ids become part of a hostname, so only this shape is accepted (SSRF: OWASP API7). */

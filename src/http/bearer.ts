@@ -15,8 +15,9 @@ const SCHEME_ONLY = /^Bearer\b/i
  * which compares against fixed tokens; this one looks up which client a key belongs to.
  *
  * - Missing header, another scheme, or a wrong key: the *same* 401 body, so a caller cannot tell
- *   "missing" from "wrong" (RFC 6750 §3; docs/api.md "Errors"). The challenge is identical too: RFC 6750 §3 only
- *   *recommends* `error="invalid_token"`, and leaving it out keeps the two cases indistinguishable.
+ *   "missing" from "wrong" (RFC 6750 §3; docs/api.md "Errors"). The challenge is identical too: RFC
+ *   6750 §3 only *recommends* `error="invalid_token"`, and leaving it out keeps the two cases
+ *   indistinguishable.
  * - A Bearer header whose token is malformed: 400 `invalid_request` (RFC 6750 §3.1) — a 4xx,
  *   never a 5xx, and no hashing of attacker-sized input.
  * - Keys are accepted only in this header, never in the query string (they would end up in logs).

@@ -7,12 +7,12 @@ import type { AppEnv } from './context'
 const PERIOD_SECONDS = 60
 
 /**
- * Per-client request rate (docs/api.md "Per-client rate limit"), after authentication and before anything is
- * sent upstream: a runaway or compromised client must not make DIS throttle — or blacklist the
- * gateway's egress IP (DIS.4309) — for every other client (OWASP API4). Keyed by client id, on
- * the Workers Rate Limiting binding, which counts per location and is eventually consistent:
- * it may let a little more through than the configured limit. A request counts 1 here; one
- * that turns out to touch n partitions is charged the other n − 1 by `chargeFanOut`.
+ * Per-client request rate (docs/api.md "Per-client rate limit"), after authentication and before
+ * anything is sent upstream: a runaway or compromised client must not make DIS throttle — or
+ * blacklist the gateway's egress IP (DIS.4309) — for every other client (OWASP API4). Keyed by
+ * client id, on the Workers Rate Limiting binding, which counts per location and is eventually
+ * consistent: it may let a little more through than the configured limit. A request counts 1 here;
+ * one that turns out to touch n partitions is charged the other n − 1 by `chargeFanOut`.
  */
 export const clientRateLimit = () =>
   createMiddleware<AppEnv>(async function clientRateLimit(c, next) {

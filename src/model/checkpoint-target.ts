@@ -12,9 +12,9 @@ import * as z from 'zod/mini'
  *
  * Digits are matched with explicit `[0-9]` classes and no `u`/`i` flags, so non-ASCII digits,
  * fullwidth forms and case-folded look-alikes (Kelvin sign, long s) never match; nothing is
- * normalised before matching (NFKC after validation would reopen those holes: it maps `ｓｈａｒｄＩｄ` to `shardId`).
- * `Number()`/`parseInt()` are never used on the raw text (`0x1`, `1e3`, `''` and `+7` parse);
- * only on at most 10 ASCII digits the patterns already matched, which it converts exactly.
+ * normalised before matching (NFKC after validation would reopen those holes: it maps `ｓｈａｒｄＩｄ` to
+ * `shardId`). `Number()`/`parseInt()` are never used on the raw text (`0x1`, `1e3`, `''` and `+7`
+ * parse); only on at most 10 ASCII digits the patterns already matched, which it converts exactly.
  */
 
 const DIGITS = /^[0-9]{1,10}$/
@@ -43,7 +43,9 @@ export function partitionSelector(input: unknown): string | undefined {
   return input === ALL_PARTITIONS ? ALL_PARTITIONS : canonicalPartitionId(input)
 }
 
-/** Returns the canonical `shardId-NNNNNNNNNN`, or undefined for anything not in the accepted forms. */
+/**
+ * Returns the canonical `shardId-NNNNNNNNNN`, or undefined for anything not in the accepted forms.
+ */
 export function canonicalPartitionId(input: unknown): string | undefined {
   if (typeof input === 'number') {
     if (!Number.isSafeInteger(input) || input < 0 || input > MAX_PARTITION) return undefined
@@ -68,9 +70,10 @@ function pad(digits: string): string {
 }
 
 /**
- * Stream and app name rules (docs/api.md "Parameters", docs/upstream.md "Names"). Anchored ASCII allowlists,
- * checked on the decoded value, without the `m` flag (which would let `\n` split the anchors)
- * and without `u`/`i` (Unicode case folding). Everything else is rejected before any URL is built.
+ * Stream and app name rules (docs/api.md "Parameters", docs/upstream.md "Names"). Anchored ASCII
+ * allowlists, checked on the decoded value, without the `m` flag (which would let `\n` split the
+ * anchors) and without `u`/`i` (Unicode case folding). Everything else is rejected before any URL
+ * is built.
  */
 export const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/
 export const APP_NAME = /^[A-Za-z0-9_-]{1,50}$/
@@ -79,9 +82,9 @@ export const STREAM_NAME_RULE = 'stream_name must be 1-64 characters of A-Z a-z 
 export const APP_NAME_RULE = 'app_name must be 1-50 characters of A-Z a-z 0-9 _ -'
 
 /**
- * The request parameters shared by both routes (docs/api.md "Parameters"). Used by the query validator of
- * `DELETE /v1/checkpoints`; the values are the *decoded* query values, so `%26`, `%0A` or `%2F`
- * arrive here as `&`, LF or `/` and fail the ASCII allowlists.
+ * The request parameters shared by both routes (docs/api.md "Parameters"). Used by the query
+ * validator of `DELETE /v1/checkpoints`; the values are the *decoded* query values, so `%26`, `%0A`
+ * or `%2F` arrive here as `&`, LF or `/` and fail the ASCII allowlists.
  *
  * Strict object: an unknown parameter (`partiton_id`) is a 400, never silently dropped. A
  * repeated query parameter arrives as an array and fails the string check (parameter pollution).

@@ -92,7 +92,9 @@ export function parseTimestamp(text: string): TextParse<number> {
   return { ok: true, value: local - sign * (offsetHours * 60 + offsetMinutes) * 60_000 }
 }
 
-/** Milliseconds of an ISO 8601 `PnDTnHnMn(.nnn)S` duration (BigInt: 9-digit fields overflow 2^53). */
+/**
+ * Milliseconds of an ISO 8601 `PnDTnHnMn(.nnn)S` duration (BigInt: 9-digit fields overflow 2^53).
+ */
 export function parseDuration(text: string): TextParse<bigint> {
   const m = DURATION.exec(text)
   if (!m || text === 'P' || text.endsWith('T')) {

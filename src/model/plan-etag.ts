@@ -77,7 +77,9 @@ export async function planETag(
 /** The outcome of comparing an `If-Match` header with the current plan's ETag. */
 export type IfMatchResult = 'match' | 'mismatch' | 'malformed'
 
-/** One list element: optional weak prefix, a quoted tag (etagc may include `,`), then `,` or end. */
+/**
+ * One list element: optional weak prefix, a quoted tag (etagc may include `,`), then `,` or end.
+ */
 const LIST_ELEMENT = /[ \t]*(?:(W\/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(,|$)/y
 
 /**

@@ -1,7 +1,9 @@
 import { ALLOW_PATTERN, type AllowRule, compileAllowRule, isAllowed } from './client'
+
 /**
- * Checkpoints read as positions (docs/api.md "Reading checkpoints", docs/upstream.md): a partition's
- * retained range `[earliest, next]`, where a consumer will read next, and how far behind it is.
+ * Checkpoints read as positions (docs/api.md "Reading checkpoints", docs/upstream.md): a
+ * partition's retained range `[earliest, next]`, where a consumer will read next, and how far
+ * behind it is.
  *
  * Sequence numbers are int64 (up to 9223372036854775807, far above 2^53): BigInt inside this
  * module, decimal strings at its edges, never a JS number. Pure: no I/O, no clock.
@@ -10,7 +12,10 @@ import { ALLOW_PATTERN, type AllowRule, compileAllowRule, isAllowed } from './cl
 /** The largest sequence number DIS can hand out (Java `long`). */
 export const INT64_MAX = 9223372036854775807n
 
-/** A partition's retained range: `earliest` = oldest retained record, `next` = the next one's number. */
+/**
+ * A partition's retained range: `earliest` = oldest retained record, `next` = the next one's
+ * number.
+ */
 export interface SequenceRange {
   earliest: bigint
   next: bigint
@@ -73,10 +78,10 @@ export function checkpointNumber(sequenceNumber: string | null): bigint | null {
 }
 
 /**
- * Where a consumer resumes (docs/api.md "Reading checkpoints"): apps that resume *at* their checkpoint (Huawei's adapter, the default)
- * read the checkpoint next; `RESUME_AFTER` apps read checkpoint + 1. `null` without a checkpoint.
- * For a `RESUME_AFTER` app at INT64_MAX the answer is INT64_MAX + 1: a reported number only,
- * which `committedFor` maps back to the checkpoint.
+ * Where a consumer resumes (docs/api.md "Reading checkpoints"): apps that resume *at* their
+ * checkpoint (Huawei's adapter, the default) read the checkpoint next; `RESUME_AFTER` apps read
+ * checkpoint + 1. `null` without a checkpoint. For a `RESUME_AFTER` app at INT64_MAX the answer is
+ * INT64_MAX + 1: a reported number only, which `committedFor` maps back to the checkpoint.
  */
 export function positionOf(checkpoint: bigint | null, resumeAfter: boolean): bigint | null {
   if (checkpoint === null) return null

@@ -7,8 +7,8 @@
  * - `redirect: 'manual'`: the Fetch standard strips only `Authorization` on a cross-origin
  *   redirect, so `X-Auth-Token` would follow one to any host (OWASP API10). A redirect is
  *   returned to the caller of this function as a plain 3xx, which the gateway treats as an error.
- * - At most MAX_BODY_BYTES (or the caller's bound) of the body are read; the rest is cancelled, so a hostile or broken
- *   upstream cannot make us buffer without limit.
+ * - At most MAX_BODY_BYTES (or the caller's bound) of the body are read; the rest is cancelled, so
+ *   a hostile or broken upstream cannot make us buffer without limit.
  */
 export const MAX_BODY_BYTES = 16 * 1024
 

@@ -55,13 +55,13 @@ export interface DisAnswer {
 }
 
 /**
- * One DIS call with the token dance (docs/api.md "How it behaves"): use the cached token; if DIS rejects
- * it, drop it, fetch a new one and retry — once. A token issued while this request was running
- * is already fresh: DIS rejecting it (or the one fetched after a rejection) means either the
- * gateway's own identity is refused or only this resource refuses it. ListStreams with the same
- * token tells which: if it refuses too, the breaker trips and later requests fail fast instead
- * of logging in again — the login storm that locks IAM users and gets the egress IP
- * blacklisted; if it accepts, only this request fails and everyone else carries on.
+ * One DIS call with the token dance (docs/api.md "How it behaves"): use the cached token; if DIS
+ * rejects it, drop it, fetch a new one and retry — once. A token issued while this request was
+ * running is already fresh: DIS rejecting it (or the one fetched after a rejection) means either
+ * the gateway's own identity is refused or only this resource refuses it. ListStreams with the same
+ * token tells which: if it refuses too, the breaker trips and later requests fail fast instead of
+ * logging in again — the login storm that locks IAM users and gets the egress IP blacklisted; if it
+ * accepts, only this request fails and everyone else carries on.
  */
 export async function disCall(ctx: UpstreamContext, call: DisCall): Promise<DisAnswer> {
   const { deps } = ctx
@@ -127,7 +127,10 @@ function resourceRefused(error: AppError): AppError {
   })
 }
 
-/** ListStreams (`GET /v2/{project_id}/streams?limit=1`): any identity allowed to use DIS in the project may call it. */
+/**
+ * ListStreams (`GET /v2/{project_id}/streams?limit=1`): any identity allowed to use DIS in the
+ * project may call it.
+ */
 export function listStreamsUrl(config: { disEndpoint: string; projectId: string }): string {
   const url = new URL(`/v2/${config.projectId}/streams`, config.disEndpoint)
   url.searchParams.set('limit', '1')
@@ -230,11 +233,17 @@ function unexpected(reason: string): AppError {
   return new AppError('upstream_error', { detail: 'DIS answered something unexpected', reason })
 }
 
-/** The largest page DescribeStream serves (docs/upstream.md "DescribeStream": `limit_partitions` 1–1000). */
+/**
+ * The largest page DescribeStream serves (docs/upstream.md "DescribeStream": `limit_partitions`
+ * 1–1000).
+ */
 const PAGE_SIZE = 1000
 /** A page of 1000 partitions is ~150 KB of JSON; anything past this bound is not a real answer. */
 const MAX_PAGE_BYTES = 1024 * 1024
-/** Partitions a consumer can still read from, so a checkpoint can exist (docs/api.md "partition_id=all"). */
+/**
+ * Partitions a consumer can still read from, so a checkpoint can exist (docs/api.md
+ * "partition_id=all").
+ */
 const READABLE = new Set(['ACTIVE', 'DELETED'])
 
 /**

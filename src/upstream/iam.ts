@@ -8,9 +8,9 @@ import { retrying } from './retry'
 const IAM_MAX_ATTEMPTS = 2
 
 /**
- * Exchanges the gateway's IAM user password for a project-scoped token (docs/upstream.md "IAM token", T1).
- * `nocatalog=true` keeps the answer small; the token is the `X-Subject-Token` header and is
- * valid until `token.expires_at` — we never assume 24 h.
+ * Exchanges the gateway's IAM user password for a project-scoped token (docs/upstream.md "IAM
+ * token", T1). `nocatalog=true` keeps the answer small; the token is the `X-Subject-Token` header
+ * and is valid until `token.expires_at` — we never assume 24 h.
  */
 export async function fetchIamToken(ctx: IamContext): Promise<IssuedToken> {
   const { config, deps } = ctx
@@ -68,8 +68,8 @@ export function readIssuedToken(
   body: string,
   now: number
 ): IssuedToken | undefined {
-  // Tokens are opaque base64 text (`MII…`, docs/upstream.md "IAM token"); refuse anything that could not
-  // be sent back as a header value.
+  // Tokens are opaque base64 text (`MII…`, docs/upstream.md "IAM token"); refuse anything that
+  // could not be sent back as a header value.
   if (!header || !/^[A-Za-z0-9+/=_-]{16,65536}$/.test(header)) return undefined
   let parsed: unknown
   try {

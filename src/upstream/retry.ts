@@ -7,14 +7,17 @@ export interface RetryingOptions {
   maxAttempts: number
   /** One attempt, given its timeout. */
   once: (timeoutMs: number) => Promise<Verdict>
-  /** Called when the upstream rejected our token; returns true if a retry with a new one may follow. */
+  /**
+   * Called when the upstream rejected our token; returns true if a retry with a new one may follow.
+   */
   onTokenRejected?: (error: AppError) => Promise<boolean>
 }
 
 /**
- * The gateway's single retry layer (retry at one layer only: stacked retry layers multiply attempts — Amazon Builders' Library, "Timeouts, retries and backoff with jitter"). Runs `once` until
- * it succeeds, fails for good, the attempt budget is spent, or the deadline leaves no room.
- * Returns the successful verdict, otherwise throws the AppError that describes the last failure.
+ * The gateway's single retry layer (retry at one layer only: stacked retry layers multiply attempts
+ * — Amazon Builders' Library, "Timeouts, retries and backoff with jitter"). Runs `once` until it
+ * succeeds, fails for good, the attempt budget is spent, or the deadline leaves no room. Returns
+ * the successful verdict, otherwise throws the AppError that describes the last failure.
  */
 export async function retrying(
   ctx: RetryContext,

@@ -73,9 +73,9 @@ function timeout(limits: BodyLimits): AppError {
 }
 
 /**
- * Strict decoding of a webhook body (docs/api.md "Parameters"): the bytes must be UTF-8 and one JSON text,
- * no object may name a member twice, and a JSON number given as `partition_id` must be written
- * as plain digits.
+ * Strict decoding of a webhook body (docs/api.md "Parameters"): the bytes must be UTF-8 and one
+ * JSON text, no object may name a member twice, and a JSON number given as `partition_id` must be
+ * written as plain digits.
  *
  * Why not `JSON.parse` alone: it keeps the *last* of two equal keys, so
  * `{"stream_name":"a","stream_name":"b"}` would reset `b` while anything that reads the first
@@ -137,7 +137,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 /** The key whose numbers must be plain digits (the only number the gateway interprets). */
 const PARTITION_KEY = 'partition_id'
-/** JSON forbids leading zeros, so in valid JSON this is exactly "a non-negative integer as written". */
+/**
+ * JSON forbids leading zeros, so in valid JSON this is exactly "a non-negative integer as written".
+ */
 const PLAIN_DIGITS = /^[0-9]+$/
 const NUMBER_CHAR = /[0-9eE.+-]/
 

@@ -91,8 +91,8 @@ function unauthenticated(reason: string): AppError {
 /**
  * Standard Webhooks v1 (symmetric) verification, spec v1.0.0 (standard-webhooks/standard-webhooks
  * `spec/standard-webhooks.md`), written on WebCrypto to avoid the npm library's pitfalls
- * (standardwebhooks@1.1.1, read and run): `parseInt` timestamps (`123abc` passes there), Buffer-only payloads, and a
- * SyntaxError on valid signatures over non-JSON bodies.
+ * (standardwebhooks@1.1.1, read and run): `parseInt` timestamps (`123abc` passes there),
+ * Buffer-only payloads, and a SyntaxError on valid signatures over non-JSON bodies.
  *
  * - Signed content is `${webhook-id}.${webhook-timestamp}.` + the *raw* body bytes; never a
  *   re-serialised JSON (the spec's "most common failure").
@@ -105,7 +105,9 @@ function unauthenticated(reason: string): AppError {
  */
 export const TOLERANCE_SECONDS = 300
 const TIMESTAMP = /^[0-9]{1,12}$/
-/** The spec asks senders not to put `.` in ids (it is the field separator of the signed content). */
+/**
+ * The spec asks senders not to put `.` in ids (it is the field separator of the signed content).
+ */
 export const DELIVERY_ID = /^[A-Za-z0-9_:-]{1,128}$/
 
 export type VerifyResult =
