@@ -62,6 +62,7 @@ export function untrusted(value: unknown): string {
   )
 }
 
+/** The log record of a request that has just arrived: ids, method and route; nothing yet done. */
 export function newRequestLog(
   requestId: string,
   method: string,
@@ -85,6 +86,7 @@ export function newRequestLog(
   }
 }
 
+/** Writes the request's one log line, at a level from its status (5xx error, 4xx warn). */
 export function writeRequestLog(record: RequestLog): void {
   const level = record.status >= 500 ? 'error' : record.status >= 400 ? 'warn' : 'info'
   // One serialisation of the record, prefixed: no merged copy of it per request.

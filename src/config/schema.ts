@@ -107,10 +107,12 @@ export type RawClient = z.infer<typeof ClientSchema>
 /** Hosts that may use plain `http://` (local development and tests only). */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
+/** The DIS endpoint of a region when DIS_ENDPOINT is not set. */
 export function defaultDisEndpoint(region: string): string {
   return `https://dis.${region}.myhuaweicloud.com`
 }
 
+/** The IAM endpoint of a region when IAM_ENDPOINT is not set (`eu-west-101` is `.eu`). */
 export function defaultIamEndpoint(region: string): string {
   const domain = region === 'eu-west-101' ? 'myhuaweicloud.eu' : 'myhuaweicloud.com'
   return `https://iam.${region}.${domain}`

@@ -81,6 +81,7 @@ export function publicEntry(entry: LedgerEntry) {
 /** `rst_` + 26 lowercase base32 characters of randomness (128 bits). */
 export const RESET_ID = /^rst_[a-z2-7]{26}$/
 
+/** A new reset id (RESET_ID): 26 random base32 characters from the platform CSPRNG. */
 export function newResetId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567'
   const bytes = crypto.getRandomValues(new Uint8Array(26))

@@ -41,6 +41,7 @@ export interface LedgerOptions {
 /** The one ledger object of the deployment. */
 const LEDGER_NAME = 'ledger'
 
+/** The ledger backed by the deployment's one ResetLedger object, each call bounded in time. */
 export function durableLedger(options: LedgerOptions): LedgerStore {
   const { namespace, now, retentionMs, timeoutMs } = options
   const stub = () => namespace.get(objectId(namespace, LEDGER_NAME))
@@ -95,6 +96,7 @@ function encodeCursor(seq: number): string {
   return btoa(`v1:${seq}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
+/** The position a `cursor` stands for, or undefined if it is not one this ledger issued. */
 export function decodeCursor(cursor: string): number | undefined {
   try {
     const text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))

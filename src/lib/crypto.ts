@@ -5,6 +5,7 @@
  */
 const keyCache = new WeakMap<Uint8Array, CryptoKey>()
 
+/** An HMAC-SHA256 signing key made from raw key bytes. */
 export async function hmacKey(secret: Uint8Array): Promise<CryptoKey> {
   const cached = keyCache.get(secret)
   if (cached) return cached
@@ -19,6 +20,7 @@ export async function hmacKey(secret: Uint8Array): Promise<CryptoKey> {
   return key
 }
 
+/** HMAC-SHA256 of `message` under `secret`. */
 export async function hmacSha256(secret: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), message))
 }
@@ -41,6 +43,7 @@ export function decodeHex(text: string): Uint8Array | undefined {
   return out
 }
 
+/** The byte arrays one after the other, in one new array. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let offset = 0
@@ -51,6 +54,7 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out
 }
 
+/** Lower-case hex of the bytes. */
 export function bytesToHex(bytes: Uint8Array): string {
   let out = ''
   for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
@@ -71,6 +75,7 @@ export function timingSafeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 const encoder = new TextEncoder()
 
+/** SHA-256 of the bytes, or of the UTF-8 bytes of a string. */
 export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
   const bytes = typeof data === 'string' ? encoder.encode(data) : data
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))

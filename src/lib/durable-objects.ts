@@ -1,3 +1,15 @@
+/** Rows one sweep deletes at most; the rest are left for an alarm a second later. */
+export const SWEEP_BATCH = 500
+/** How soon a sweep that left expired rows behind runs again. */
+export const SWEEP_AGAIN_MS = 1_000
+
+/** A swept table: both names are constants of the caller, never input. */
+export interface SweptTable {
+  table: string
+  /** Its primary key column (the sweep deletes by key, found through the expiry index). */
+  key: string
+}
+
 /**
  * One alarm per object, batched, so expired rows are swept at a cost proportional to what they
  * delete (docs/shared-state.md: the Free plan caps rows read per day, and a sweep that scans
@@ -14,19 +26,6 @@
  *   expired rows remain, else at the boundary after the next expiry.
  * Rows past their expiry are treated as absent by every read, so a late sweep is harmless.
  */
-
-/** Rows one sweep deletes at most; the rest are left for an alarm a second later. */
-export const SWEEP_BATCH = 500
-/** How soon a sweep that left expired rows behind runs again. */
-export const SWEEP_AGAIN_MS = 1_000
-
-/** A swept table: both names are constants of the caller, never input. */
-export interface SweptTable {
-  table: string
-  /** Its primary key column (the sweep deletes by key, found through the expiry index). */
-  key: string
-}
-
 export class ExpiryAlarm {
   #storage: DurableObjectStorage
   #batchMs: number
@@ -101,6 +100,7 @@ export function openExpiringStore(
  */
 const byNamespace = new WeakMap<object, Map<string, DurableObjectId>>()
 
+/** The id of the object called `name` in `namespace`, derived once per isolate. */
 export function objectId<T extends Rpc.DurableObjectBranded | undefined>(
   namespace: DurableObjectNamespace<T>,
   name: string

@@ -96,6 +96,7 @@ export const once = (what: string) => (issue: { input?: unknown }) =>
       ? `${what} must be given only once`
       : `${what} must be a string`
 
+/** A name field: one string, matching `pattern`, else the message `rule`. */
 export const name = (what: string, pattern: RegExp, rule: string) =>
   z.string({ error: once(what) }).check(z.regex(pattern, { error: rule }))
 

@@ -47,6 +47,7 @@ export function compileAllowRule(pattern: string): AllowRule {
   }
 }
 
+/** Whether any of the client's `allow` rules covers the stream/app pair. */
 export function isAllowed(rules: readonly AllowRule[], stream: string, app: string): boolean {
   return rules.some((rule) => rule.stream(stream) && rule.app(app))
 }

@@ -68,6 +68,7 @@ export async function visibleEntry(
   return entry
 }
 
+/** The one answer for an unknown reset and for one outside the caller's `allow` (no oracle). */
 export function resetNotFound(): AppError {
   return new AppError('reset_not_found', {
     detail: 'No reset with this id is visible to this client',

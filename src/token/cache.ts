@@ -3,20 +3,6 @@ import { AppError } from '../problems'
 import type { IdentityCheck, IssuedToken, TokenCache, TokenLease } from '../upstream/context'
 
 /**
- * Per-isolate IAM token cache.
- *
- * Only resolved values (token string, expiry) are shared across requests. A Promise shared
- * across requests is unsafe in workerd: when the request that started it finishes or is
- * cancelled, the continuations of every other request awaiting it are cancelled too, so those
- * requests hang (cloudflare-docs#29797, workerd#210). A cold burst is therefore coordinated
- * with plain data: the first request marks a fetch as in flight, the others poll the shared
- * state on their own timers until the token (or the leader's failure) appears. A leader that
- * vanishes (its request was cancelled) is taken over once its fetch is older than the fetch
- * timeout. Result: one IAM call per isolate for a cold burst, without cross-request promises.
- * The identity check after a rejected token (`confirm`) is coordinated the same way.
- */
-
-/**
  * While the gateway's identity is refused (IAM said no, or DIS refused a token that ListStreams
  * also refuses), the deployment tries again at most once per 30 s (docs/shared-state.md).
  * One rule for the isolates and the token broker: both import it from here.
@@ -52,6 +38,19 @@ type CheckState =
   | { token: string; startedAt: number; result?: undefined }
   | { token: string; startedAt: number; result: IdentityCheck }
 
+/**
+ * Per-isolate IAM token cache.
+ *
+ * Only resolved values (token string, expiry) are shared across requests. A Promise shared
+ * across requests is unsafe in workerd: when the request that started it finishes or is
+ * cancelled, the continuations of every other request awaiting it are cancelled too, so those
+ * requests hang (cloudflare-docs#29797, workerd#210). A cold burst is therefore coordinated
+ * with plain data: the first request marks a fetch as in flight, the others poll the shared
+ * state on their own timers until the token (or the leader's failure) appears. A leader that
+ * vanishes (its request was cancelled) is taken over once its fetch is older than the fetch
+ * timeout. Result: one IAM call per isolate for a cold burst, without cross-request promises.
+ * The identity check after a rejected token (`confirm`) is coordinated the same way.
+ */
 export function createTokenCache(options: TokenCacheOptions): TokenCache {
   const { now, sleep, staleFetchMs } = options
   const refreshAheadMs = options.refreshAheadMs ?? REFRESH_AHEAD_MS

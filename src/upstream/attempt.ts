@@ -1,15 +1,3 @@
-/**
- * One upstream HTTP attempt, bounded in time and size.
- *
- * - The timeout covers connecting *and* reading the body (a slow body is as bad as no answer).
- *   It uses AbortController + setTimeout cleared in `finally`, not `AbortSignal.timeout`, which
- *   keeps the request context alive for the full timeout in workerd (workerd#4936).
- * - `redirect: 'manual'`: the Fetch standard strips only `Authorization` on a cross-origin
- *   redirect, so `X-Auth-Token` would follow one to any host (OWASP API10). A redirect is
- *   returned to the caller of this function as a plain 3xx, which the gateway treats as an error.
- * - At most MAX_BODY_BYTES (or the caller's bound) of the body are read; the rest is cancelled, so
- *   a hostile or broken upstream cannot make us buffer without limit.
- */
 export const MAX_BODY_BYTES = 16 * 1024
 
 export interface AttemptRequest {
@@ -26,6 +14,18 @@ export type AttemptOutcome =
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 
+/**
+ * One upstream HTTP attempt, bounded in time and size.
+ *
+ * - The timeout covers connecting *and* reading the body (a slow body is as bad as no answer).
+ *   It uses AbortController + setTimeout cleared in `finally`, not `AbortSignal.timeout`, which
+ *   keeps the request context alive for the full timeout in workerd (workerd#4936).
+ * - `redirect: 'manual'`: the Fetch standard strips only `Authorization` on a cross-origin
+ *   redirect, so `X-Auth-Token` would follow one to any host (OWASP API10). A redirect is
+ *   returned to the caller of this function as a plain 3xx, which the gateway treats as an error.
+ * - At most MAX_BODY_BYTES (or the caller's bound) of the body are read; the rest is cancelled, so
+ *   a hostile or broken upstream cannot make us buffer without limit.
+ */
 export async function attempt(
   fetchImpl: FetchLike,
   request: AttemptRequest,

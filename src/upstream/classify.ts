@@ -35,6 +35,7 @@ const INVALID_PARTITION_CODE = 'DIS.4201'
 
 const UNAVAILABLE_RETRY_AFTER_S = 5
 
+/** What a DIS answer means: done, retry, refresh the token, or a problem for the caller. */
 export function classifyDis(
   outcome: AttemptOutcome,
   now: number,
@@ -120,6 +121,7 @@ export function classifyIdentityCheck(outcome: AttemptOutcome): 'accepted' | 're
     : 'refused'
 }
 
+/** What an IAM token answer means: a token, retry, or a problem (a refused password is final). */
 export function classifyIam(outcome: AttemptOutcome, now: number): Verdict {
   if (outcome.kind === 'timeout') return retry(false, undefined, timeoutError('IAM'))
   if (outcome.kind === 'network') return retry(false, undefined, unreachable('IAM', undefined))
@@ -161,6 +163,8 @@ function unreachable(
   })
 }
 
+const CODE_PATTERN = /^[A-Za-z0-9._-]{1,32}$/
+
 /**
  * Extracts the upstream error code from the three body shapes seen in the wild
  * (docs/upstream.md "Error bodies"):
@@ -170,8 +174,6 @@ function unreachable(
  * Only the code survives, and only if it looks like a code: the message, which can contain
  * project ids, stream names or token details, is never kept (RFC 9457 §5 "not a debugging tool").
  */
-const CODE_PATTERN = /^[A-Za-z0-9._-]{1,32}$/
-
 export function upstreamErrorCode(body: string): string | null {
   let json: unknown
   try {

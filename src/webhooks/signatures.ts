@@ -127,6 +127,7 @@ export interface StandardWebhookInput {
   nowSeconds: number
 }
 
+/** Checks a Standard Webhooks delivery: headers, timestamp tolerance, and one matching key. */
 export async function verifyStandardWebhook(input: StandardWebhookInput): Promise<VerifyResult> {
   const { id, timestamp, signature } = input
   if (!id || !timestamp || !signature) return { ok: false, reason: 'missing_headers' }
@@ -177,6 +178,7 @@ export interface GithubInput {
   keys: readonly Uint8Array[]
 }
 
+/** Checks a GitHub delivery: `X-Hub-Signature-256` against each of the client's keys. */
 export async function verifyGithubSignature(input: GithubInput): Promise<VerifyResult> {
   const { deliveryId, signature } = input
   if (!deliveryId || !signature) return { ok: false, reason: 'missing_headers' }
