@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { durableLedger, type LedgerStore } from '../ledger/store'
 import { stateCallBudget } from '../lib/concurrency'
+import { writeLateFailure } from '../log'
 import { AppError } from '../problems'
 import { brokeredTokenSupply } from '../token/supply'
 import type { TokenSupply, UpstreamContext, UpstreamDeps } from '../upstream/context'
@@ -73,8 +74,11 @@ export function requireLedger(c: Context<AppEnv>, deps: UpstreamDeps): LedgerSto
  * runtime with `waitUntil`, which keeps the invocation alive for it. Without an execution
  * context (the app driven directly from Node) it simply runs on.
  */
-export function backgroundFor(c: Context<AppEnv>): (work: Promise<unknown>) => void {
-  return (work) => {
+export function backgroundFor(
+  c: Context<AppEnv>
+): (work: Promise<unknown>, failure: { reason: string; reset_id?: string }) => void {
+  return (running, { reason, ...extra }) => {
+    const work = running.catch(() => writeLateFailure(c.get('requestId'), reason, extra))
     try {
       c.executionCtx.waitUntil(work)
     } catch {

@@ -1,6 +1,5 @@
 import { createMiddleware } from 'hono/factory'
 import { stateCallBudget } from '../lib/concurrency'
-import { writeLateFailure } from '../log'
 import { AppError } from '../problems'
 import { authorize } from '../reset/scope'
 import type { UpstreamDeps } from '../upstream/context'
@@ -138,11 +137,9 @@ export const replayProtection = (deps: UpstreamDeps) =>
       // Stored after the answer: until it lands (a few ms), a duplicate sees the reservation
       // and gets 409 + Retry-After: 1, then the receipt. If it cannot be stored, the lease
       // lapses and a later retry of this delivery would reset again — logged.
-      backgroundFor(c)(
-        guard.complete(replayKey, receipt).catch(() => {
-          writeLateFailure(c.get('requestId'), 'replay guard: receipt not stored')
-        })
-      )
+      backgroundFor(c)(guard.complete(replayKey, receipt), {
+        reason: 'replay guard: receipt not stored',
+      })
     } else {
       await guard.release(replayKey).catch(() => {
         log.reason ??= 'replay guard: reservation not released (lapses with its lease)'

@@ -1,7 +1,6 @@
 import { type LedgerEntry, type LedgerPartition, newResetId } from '../ledger/entry'
 import type { LedgerStore } from '../ledger/store'
 import { mapWithLimit } from '../lib/concurrency'
-import { type RequestLog, writeLateFailure } from '../log'
 import { ALL_PARTITIONS } from '../model/checkpoint-target'
 import type { ClientConfig } from '../model/client'
 import type { ProblemCode } from '../problems'
@@ -14,6 +13,7 @@ import {
   mostSerious,
   partialCode,
   partitionBusy,
+  type ResetLog,
   recordUpstream,
 } from './scope'
 import { FAN_OUT, type Snapshot, takeSnapshot, targetPartitions } from './snapshot'
@@ -47,13 +47,16 @@ export interface ResetInput {
   /** The request's upstream view: configuration, tokens, deadline. */
   upstream: UpstreamContext
   requestId: string
-  log: RequestLog
+  log: ResetLog
   /** Who asked: an API call, or a verified webhook delivery. */
   origin: { via: 'api'; deliveryId: null } | { via: 'webhook'; deliveryId: string }
   /** The reset ledger, or null with RESET_LEDGER=off (a pure DELETE proxy). */
   ledger: LedgerStore | null
-  /** Runs work that need not delay the answer (the runtime's `waitUntil`). */
-  background: (work: Promise<unknown>) => void
+  /**
+   * Runs work that need not delay the answer (the runtime's `waitUntil`); if it fails, the
+   * request's late-failure line says `failure` (with `reset_id` when given).
+   */
+  background: (work: Promise<unknown>, failure: { reason: string; reset_id?: string }) => void
   /** Charges the resolved partitions to the client's rate limit (429 before any is touched). */
   admit?: (partitions: number) => Promise<void>
 }
@@ -124,25 +127,17 @@ async function leasedReset(
     // the entry stays `in_progress` (undo needs force=true once it is stuck), the leases lapse
     // with their deadline, and a line says so.
     input.background(
-      ledger
-        .complete(entry.reset_id, sent ? statusOf(outcomes) : 'abandoned', recorded)
-        .catch(() => {
-          writeLateFailure(input.requestId, 'ledger: outcome not recorded', {
-            reset_id: entry.reset_id,
-          })
-        })
+      ledger.complete(entry.reset_id, sent ? statusOf(outcomes) : 'abandoned', recorded),
+      { reason: 'ledger: outcome not recorded', reset_id: entry.reset_id }
     )
     throwOnFailure(request, partitions, outcomes, { reset_id: entry.reset_id })
     return { ...receiptOf(input, partitions, snapshot), reset_id: entry.reset_id }
   } catch (error) {
     if (!completing) {
-      input.background(
-        ledger.release(target, partitions, holder, written).catch(() => {
-          writeLateFailure(input.requestId, 'ledger: leases not released (they lapse)', {
-            ...(written ? { reset_id: written } : {}),
-          })
-        })
-      )
+      input.background(ledger.release(target, partitions, holder, written), {
+        reason: 'ledger: leases not released (they lapse)',
+        ...(written ? { reset_id: written } : {}),
+      })
     }
     throw error
   }

@@ -1,11 +1,10 @@
 import { type LedgerEntry, RESET_ID } from '../ledger/entry'
 import type { LedgerStore } from '../ledger/store'
-import type { RequestLog } from '../log'
 import type { ClientConfig } from '../model/client'
 import { isAllowed } from '../model/client'
 import { AppError } from '../problems'
 import type { UpstreamContext } from '../upstream/context'
-import { authorize, recordUpstream } from './scope'
+import { authorize, type ResetLog, recordUpstream } from './scope'
 import { takeSnapshot, targetPartitions } from './snapshot'
 
 export interface ReadInput {
@@ -13,7 +12,7 @@ export interface ReadInput {
   target: { stream_name: string; app_name: string; partition: string }
   upstream: UpstreamContext
   requestId: string
-  log: RequestLog
+  log: ResetLog
   /** Charges the resolved partitions to the client's rate limit (429 before any is read). */
   admit?: (partitions: number) => Promise<void>
 }

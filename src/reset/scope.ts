@@ -1,9 +1,25 @@
-import type { RequestLog } from '../log'
 import type { ClientConfig } from '../model/client'
 import { isAllowed } from '../model/client'
 import type { ProblemCode } from '../problems'
 import { AppError } from '../problems'
-import type { UpstreamContext } from '../upstream/context'
+import type { UpstreamContext, UpstreamStats } from '../upstream/context'
+
+/**
+ * What the use cases tell the request's log line; the access log (http/) owns the line and
+ * writes it. A use case only fills these fields in.
+ */
+export interface ResetLog {
+  client_request_id: string | null
+  stream: string | null
+  app: string | null
+  partitions: string[] | null
+  upstream_attempts: number
+  iam_calls: number
+  token: UpstreamStats['token']
+  dry_run?: boolean
+  reset_id?: string
+  reason?: string
+}
 
 /** 403 with no upstream call unless the client's `allow` covers the stream/app. */
 export function authorize(
@@ -18,7 +34,7 @@ export function authorize(
 }
 
 /** Copies what the request did upstream into its log line. */
-export function recordUpstream(log: RequestLog, ctx: UpstreamContext): void {
+export function recordUpstream(log: ResetLog, ctx: UpstreamContext): void {
   log.upstream_attempts = ctx.stats.attempts
   log.iam_calls = ctx.stats.iamCalls
   log.token = ctx.stats.token

@@ -1,13 +1,19 @@
 import type { LedgerEntry, UndoPartition, UndoRecord } from '../ledger/entry'
 import type { LedgerStore } from '../ledger/store'
 import { mapWithLimit } from '../lib/concurrency'
-import type { RequestLog } from '../log'
 import type { ClientConfig } from '../model/client'
 import { AppError } from '../problems'
 import type { UpstreamContext } from '../upstream/context'
 import { commitCheckpoint, showCheckpoint } from '../upstream/dis'
 import { resetNotFound, visibleEntry } from './read'
-import { LEASE_MARGIN_MS, mostSerious, partialCode, partitionBusy, recordUpstream } from './scope'
+import {
+  LEASE_MARGIN_MS,
+  mostSerious,
+  partialCode,
+  partitionBusy,
+  type ResetLog,
+  recordUpstream,
+} from './scope'
 import { FAN_OUT } from './snapshot'
 
 export interface UndoInput {
@@ -16,7 +22,7 @@ export interface UndoInput {
   force: boolean
   upstream: UpstreamContext
   requestId: string
-  log: RequestLog
+  log: ResetLog
   ledger: LedgerStore
   /** Charges the partitions this undo will send to the client's rate limit (429, nothing sent). */
   admit?: (partitions: number) => Promise<void>
