@@ -4,7 +4,7 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 /**
- * The import rule of src/ (README "Project map"): capabilities are stacked, and an import may only
+ * The import rule of src/ (docs/development.md "Project map"): capabilities are stacked, and an import may only
  * point DOWN the stack. Capabilities on the same level are siblings and never import each other;
  * files inside one folder import each other freely (but not in a cycle).
  */
@@ -62,6 +62,16 @@ describe('src/ import rule', () => {
         .map((to) => `${relative(SRC, from)} -> ${relative(SRC, to)}`)
     )
     expect(violations).toEqual([])
+  })
+
+  it('only http/, routes/ and app.ts run Hono code (a type from it is no code)', () => {
+    const outside = files
+      .filter((file) => !['http', 'routes', 'app.ts'].includes(unitOf(file)))
+      .filter((file) =>
+        /^import (?!type )[^\n]*from '(hono|@hono\/)/m.test(readFileSync(file, 'utf8'))
+      )
+      .map((file) => relative(SRC, file))
+    expect(outside).toEqual([])
   })
 
   it('has no import cycle between files', () => {
