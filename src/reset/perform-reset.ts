@@ -1,7 +1,7 @@
 import { type LedgerEntry, type LedgerPartition, newResetId } from '../ledger/entry'
 import type { LedgerStore } from '../ledger/store'
 import { mapWithLimit } from '../lib/concurrency'
-import { ALL_PARTITIONS } from '../model/checkpoint-target'
+import { ALL_PARTITIONS, type CheckpointTarget } from '../model/checkpoint-target'
 import type { ClientConfig } from '../model/client'
 import type { ProblemCode } from '../problems'
 import { AppError } from '../problems'
@@ -19,11 +19,8 @@ import {
 import { FAN_OUT, type Snapshot, takeSnapshot, targetPartitions } from './snapshot'
 
 /** A validated, canonical reset request, whichever route it came from. */
-export interface ResetRequest {
-  stream_name: string
-  app_name: string
-  /** A canonical partition id, or `all`. */
-  partition: string
+/** A checkpoint target (one partition id, or `all`) and whether this is a dry run. */
+export interface ResetRequest extends CheckpointTarget {
   dry_run: boolean
 }
 
@@ -190,7 +187,7 @@ function newEntry(input: ResetInput, snapshot: Snapshot): LedgerEntry {
     client_request_id: input.log.client_request_id,
     stream_name: request.stream_name,
     app_name: request.app_name,
-    partition_selector: request.partition,
+    partition_selector: request.partition_id,
     status: 'in_progress',
     partitions: snapshot.map((state) => ({
       partition_id: state.partition_id,
@@ -227,7 +224,7 @@ function throwOnFailure(
   const failures = outcomes.flatMap((o) => (o.result === 'failed' ? [o.error] : []))
   if (failures.length === 0) return
   const cause = mostSerious(failures)
-  if (outcomes.length === 1 && request.partition !== ALL_PARTITIONS && cause) {
+  if (outcomes.length === 1 && request.partition_id !== ALL_PARTITIONS && cause) {
     throw new AppError(cause.code, {
       ...cause.options,
       extensions: { ...cause.options.extensions, ...extensions },

@@ -1,5 +1,6 @@
 import { type LedgerEntry, RESET_ID } from '../ledger/entry'
 import type { LedgerStore } from '../ledger/store'
+import type { CheckpointTarget } from '../model/checkpoint-target'
 import type { ClientConfig } from '../model/client'
 import { isAllowed } from '../model/client'
 import { AppError } from '../problems'
@@ -9,7 +10,7 @@ import { takeSnapshot, targetPartitions } from './snapshot'
 
 export interface ReadInput {
   client: ClientConfig
-  target: { stream_name: string; app_name: string; partition: string }
+  target: CheckpointTarget
   upstream: UpstreamContext
   requestId: string
   log: ResetLog

@@ -1,5 +1,5 @@
 import { mapWithLimit } from '../lib/concurrency'
-import { ALL_PARTITIONS } from '../model/checkpoint-target'
+import { ALL_PARTITIONS, type CheckpointTarget } from '../model/checkpoint-target'
 import { AppError } from '../problems'
 import type { UpstreamContext } from '../upstream/context'
 import { type CheckpointState, listReadablePartitions, showCheckpoint } from '../upstream/dis'
@@ -55,10 +55,10 @@ function maxPartitionsPerCall(subrequestLimit: number, callsPerPartition: number
  */
 export async function targetPartitions(
   ctx: UpstreamContext,
-  target: { stream_name: string; app_name: string; partition: string },
+  target: CheckpointTarget,
   callsPerPartition: number
 ): Promise<string[]> {
-  if (target.partition !== ALL_PARTITIONS) return [target.partition]
+  if (target.partition_id !== ALL_PARTITIONS) return [target.partition_id]
   const partitions = await listReadablePartitions(ctx, target.stream_name)
   const max = maxPartitionsPerCall(ctx.subrequests.limit, callsPerPartition)
   if (partitions.length > max) {

@@ -23,7 +23,7 @@ export function checkpointRoutes(deps: UpstreamDeps) {
         request: {
           stream_name: query.stream_name,
           app_name: query.app_name,
-          partition: query.partition_id,
+          partition_id: query.partition_id,
           dry_run: query.dry_run === 'true',
         },
         upstream: upstreamFor(c, deps),
@@ -43,7 +43,7 @@ export function checkpointRoutes(deps: UpstreamDeps) {
         target: {
           stream_name: query.stream_name,
           app_name: query.app_name,
-          partition: query.partition_id,
+          partition_id: query.partition_id,
         },
         upstream: upstreamFor(c, deps),
         requestId: c.get('requestId'),

@@ -27,7 +27,7 @@ export function hookRoutes(deps: UpstreamDeps, bodyTimeoutMs?: number) {
         request: {
           stream_name: target.stream_name,
           app_name: target.app_name,
-          partition: target.partition_id,
+          partition_id: target.partition_id,
           dry_run: target.dry_run,
         },
         upstream: upstreamFor(c, deps),
