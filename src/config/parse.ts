@@ -44,7 +44,7 @@ export interface GatewayConfig {
  * Workers Free plan subrequest limit per invocation (docs/api.md "partition_id=all"); Paid is 10
  * 000.
  */
-export const FREE_PLAN_SUBREQUESTS = 50
+const FREE_PLAN_SUBREQUESTS = 50
 const DEFAULT_REPLAY_RETENTION_HOURS = 96
 const DEFAULT_LEDGER_RETENTION_DAYS = 30
 const HOUR_MS = 3_600_000
@@ -220,7 +220,7 @@ function toClient(
 }
 
 /** Minimum HMAC key size we accept from configuration (the spec asks for 24–64 random bytes). */
-export const MIN_SECRET_BYTES = 16
+const MIN_SECRET_BYTES = 16
 
 /**
  * Standard Webhooks secrets are `whsec_` + base64 of the key bytes (the prefix is optional, as in

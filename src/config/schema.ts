@@ -7,7 +7,7 @@ import { ALLOW_PATTERN } from '../model/client'
  */
 
 /** Region ids become part of a hostname, so only this shape is accepted (SSRF: OWASP API7). */
-export const REGION_PATTERN = /^[a-z]{2}-[a-z]+-[0-9]{1,3}$/
+const REGION_PATTERN = /^[a-z]{2}-[a-z]+-[0-9]{1,3}$/
 const PROJECT_ID_PATTERN = /^[0-9a-f]{32}$/
 const CLIENT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/
 const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/

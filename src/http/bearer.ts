@@ -22,7 +22,7 @@ const SCHEME_ONLY = /^Bearer\b/i
  *   never a 5xx, and no hashing of attacker-sized input.
  * - Keys are accepted only in this header, never in the query string (they would end up in logs).
  */
-export const apiKeyAuth = () =>
+const apiKeyAuth = () =>
   createMiddleware<AppEnv>(async function apiKeyAuth(c, next) {
     const header = c.req.header('Authorization')
     if (header === undefined || !SCHEME_ONLY.test(header)) throw unauthenticated()
@@ -56,7 +56,7 @@ function unauthenticated(): AppError {
  * constant-time comparison and no early exit, so response time does not reveal how much of a
  * digest matched or which client came close (CWE-208).
  */
-export async function findClientByApiKey(
+async function findClientByApiKey(
   clients: readonly ClientConfig[],
   key: string
 ): Promise<ClientConfig | undefined> {
@@ -75,7 +75,7 @@ export async function findClientByApiKey(
  * ignored: a caller who put `partition_id` in a body would otherwise get a different request
  * than the one they wrote (docs/api.md "Parameters").
  */
-export const noBody = () =>
+const noBody = () =>
   createMiddleware<AppEnv>(async function noBody(c, next) {
     const length = c.req.header('content-length')
     const hasBody =

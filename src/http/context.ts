@@ -36,7 +36,7 @@ export type AppEnv = {
 const SAFE_CLIENT_REQUEST_ID = /^[A-Za-z0-9_=-]{1,128}$/
 
 /** The caller's `X-Request-Id` if it is safe; anything else is dropped (never logged). */
-export function clientRequestId(header: string | undefined): string | null {
+function clientRequestId(header: string | undefined): string | null {
   return header !== undefined && SAFE_CLIENT_REQUEST_ID.test(header) ? header : null
 }
 
@@ -140,7 +140,7 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
 }
 
 /** The isolate's parsed configuration and the caches that belong to it. */
-export interface Isolate {
+interface Isolate {
   config: GatewayConfig
   tokens: TokenCache
 }

@@ -13,7 +13,7 @@ import { backgroundFor, requestDeadline } from './services'
 /** 16 KiB is plenty for a reset request; the Standard Webhooks spec suggests < 20 KB payloads. */
 export const MAX_WEBHOOK_BODY = 16 * 1024
 /** The whole body must arrive within 10 s (GitHub itself gives up on a delivery after 10 s). */
-export const WEBHOOK_BODY_TIMEOUT_MS = 10_000
+const WEBHOOK_BODY_TIMEOUT_MS = 10_000
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i
 
 /**

@@ -35,7 +35,7 @@ export interface UndoRecord {
 }
 
 /** Whether a reset held: a re-read of each partition some seconds after it (not run yet). */
-export interface Verification {
+interface Verification {
   checked_at: string
   status: 'held' | 'overwritten' | 'unknown'
   partitions: { partition_id: string; sequence_number: string | null }[]

@@ -6,7 +6,7 @@
 const keyCache = new WeakMap<Uint8Array, CryptoKey>()
 
 /** An HMAC-SHA256 signing key made from raw key bytes. */
-export async function hmacKey(secret: Uint8Array): Promise<CryptoKey> {
+async function hmacKey(secret: Uint8Array): Promise<CryptoKey> {
   const cached = keyCache.get(secret)
   if (cached) return cached
   const key = await crypto.subtle.importKey(

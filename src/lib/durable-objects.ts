@@ -1,7 +1,7 @@
 /** Rows one sweep deletes at most; the rest are left for an alarm a second later. */
 export const SWEEP_BATCH = 500
 /** How soon a sweep that left expired rows behind runs again. */
-export const SWEEP_AGAIN_MS = 1_000
+const SWEEP_AGAIN_MS = 1_000
 
 /** A swept table: both names are constants of the caller, never input. */
 export interface SweptTable {

@@ -26,13 +26,13 @@ const SHARD_ID = /^shardId-([0-9]{1,10})$/
  * readably, so it admits every 10-digit number and `partitionSelector` makes the exact check:
  * what the pattern accepts is a superset of what the gateway accepts, never less.
  */
-export const PARTITION_ID_PATTERN = /^([0-9]{1,10}|shardId-[0-9]{1,10}|all)$/
+const PARTITION_ID_PATTERN = /^([0-9]{1,10}|shardId-[0-9]{1,10}|all)$/
 /** The largest partition number: 2^31 - 1 (DIS partition ids are 32-bit integers). */
 export const MAX_PARTITION = 2_147_483_647
 
 export const PARTITION_ID_FORMS =
   'partition_id must be 1-10 ASCII digits (e.g. 7), shardId- followed by 1-10 digits (e.g. shardId-0000000007), or all'
-export const PARTITION_ID_RANGE =
+const PARTITION_ID_RANGE =
   'partition_id must be at most 2147483647 (DIS partition ids are 32-bit integers)'
 
 /** Every readable partition of the stream (docs/api.md "partition_id=all"). */
@@ -129,7 +129,7 @@ export const partitionIdInteger = () =>
     )
 
 /** `partition_id` in a query: a string in one of the forms; validated into the selector. */
-export const partitionIdField = z.pipe(
+const partitionIdField = z.pipe(
   partitionIdString({ error: once('partition_id') }),
   toPartitionSelector<string>()
 )

@@ -20,7 +20,7 @@ import { FAN_OUT, type Snapshot, takeSnapshot, targetPartitions } from './snapsh
 
 /** A validated, canonical reset request, whichever route it came from. */
 /** A checkpoint target (one partition id, or `all`) and whether this is a dry run. */
-export interface ResetRequest extends CheckpointTarget {
+interface ResetRequest extends CheckpointTarget {
   dry_run: boolean
 }
 

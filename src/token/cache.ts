@@ -15,7 +15,7 @@ export const BREAKER_COOLDOWN_MS = 30_000
  */
 export const BROKER_MAX_WAIT_MS = 1_000
 /** Refresh a token when less than this remains (capped at half its lifetime). */
-export const REFRESH_AHEAD_MS = 5 * 60_000
+const REFRESH_AHEAD_MS = 5 * 60_000
 
 /** Whether `token` is still good to hand out at `now` without refreshing it first. */
 export function isFresh(token: IssuedToken, now: number, refreshAheadMs = REFRESH_AHEAD_MS) {

@@ -1,4 +1,4 @@
-export const MAX_BODY_BYTES = 16 * 1024
+const MAX_BODY_BYTES = 16 * 1024
 
 export interface AttemptRequest {
   url: string

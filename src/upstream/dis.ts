@@ -13,10 +13,10 @@ export interface CheckpointRef {
 }
 
 /** DIS.4375 "The app does not commit checkpoint" (docs/upstream.md "DIS error codes"). */
-export const NOT_COMMITTED = 'DIS.4375'
+const NOT_COMMITTED = 'DIS.4375'
 
 /** The checkpoint query every DIS checkpoint API takes (docs/upstream.md T5, T15). */
-export function checkpointUrl(ctx: UpstreamContext, ref: CheckpointRef): string {
+function checkpointUrl(ctx: UpstreamContext, ref: CheckpointRef): string {
   const query = new URLSearchParams({
     stream_name: ref.stream_name,
     app_name: ref.app_name,
@@ -38,7 +38,7 @@ export async function deleteCheckpoint(ctx: UpstreamContext, ref: CheckpointRef)
   await disCall(ctx, { method: 'DELETE', url: checkpointUrl(ctx, ref), accept: [NOT_COMMITTED] })
 }
 
-export interface DisCall {
+interface DisCall {
   method: 'GET' | 'POST' | 'DELETE'
   /** Built from the configured origin and project only (plus encoded parameters). */
   url: string
@@ -48,7 +48,7 @@ export interface DisCall {
   accept?: readonly string[]
 }
 
-export interface DisAnswer {
+interface DisAnswer {
   body: string
   /** The accepted DIS error code, when the call "succeeded" through one. */
   acceptedCode?: string
@@ -63,7 +63,7 @@ export interface DisAnswer {
  * logging in again — the login storm that locks IAM users and gets the egress IP blacklisted; if it
  * accepts, only this request fails and everyone else carries on.
  */
-export async function disCall(ctx: UpstreamContext, call: DisCall): Promise<DisAnswer> {
+async function disCall(ctx: UpstreamContext, call: DisCall): Promise<DisAnswer> {
   const { deps } = ctx
   let refreshed = false
   let lease: TokenLease | undefined
@@ -185,7 +185,7 @@ export async function showCheckpoint(
 }
 
 /** Reads a ShowCheckpoint body; anything that is not one of the known shapes is a 502. */
-export function parseShowCheckpoint(body: string): CheckpointState {
+function parseShowCheckpoint(body: string): CheckpointState {
   let json: unknown
   try {
     json = JSON.parse(body)
