@@ -14,10 +14,23 @@
  * Ids and allow patterns are checked with the gateway's own config schema (src/config/schema.ts).
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { registerHooks } from 'node:module'
 import { parseArgs } from 'node:util'
-import { ClientSchema } from '../src/config/schema.ts'
-import { ALLOW_PATTERN } from '../src/model/client.ts'
 import { newStandardWebhookSecret } from './webhook-signing.ts'
+
+// src/ imports its modules without extensions (bundler resolution); Node needs the `.ts`.
+registerHooks({
+  resolve(specifier, context, next) {
+    try {
+      return next(specifier, context)
+    } catch (error) {
+      if (!specifier.startsWith('.')) throw error
+      return next(`${specifier}.ts`, context)
+    }
+  },
+})
+const { ClientSchema } = await import('../src/config/schema.ts')
+const { ALLOW_PATTERN } = await import('../src/model/client.ts')
 
 const USAGE = `usage: npm run keygen -- --id <client> --allow <stream/app> [--allow …]
                       [--webhook [--github]] [--rotate <old sha256 | old secret | JSON entry>]`
