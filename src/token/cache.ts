@@ -14,6 +14,11 @@ export const BREAKER_COOLDOWN_MS = 30_000
  * looks like an unreachable broker (which would send every isolate to IAM on its own).
  */
 export const BROKER_MAX_WAIT_MS = 1_000
+/**
+ * A token due for refresh is still handed out, while another request fetches its successor, if
+ * at least this much of it remains: enough for one request's calls to finish under it.
+ */
+const USABLE_MARGIN_MS = 30_000
 /** Refresh a token when less than this remains (capped at half its lifetime). */
 const REFRESH_AHEAD_MS = 5 * 60_000
 
@@ -66,7 +71,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
 
   const fresh = (at: number) => current !== undefined && isFresh(current, at, refreshAheadMs)
   /** Still valid for a request started now, even if due for refresh. */
-  const usable = (at: number) => current !== undefined && current.expiresAt - 30_000 > at
+  const usable = (at: number) => current !== undefined && current.expiresAt - USABLE_MARGIN_MS > at
   const trip = (error: AppError, until: number) => {
     current = undefined
     breaker = { until, error }
