@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { githubHeaders, standardWebhookHeaders } from '../../scripts/webhook-signing.ts'
 import { problemOf, startGateway } from '../support/gateway'
 import { registerSecret } from '../support/log-capture'
+import { countingNamespace } from '../support/object-calls'
 
 /**
  * Issue 15 item 2 (webhook side): a verified delivery the gateway is going to refuse anyway —
@@ -28,40 +29,6 @@ const CLIENTS = [
     target: { stream_name: 'orders', app_name: 'billing', partition_id: '1' },
   },
 ]
-
-/**
- * Wraps a Durable Object namespace and records every call made on a stub it hands out (the
- * method's name): what the gateway asks of the object, counted where it leaves the Worker.
- */
-function countingNamespace(real: DurableObjectNamespace) {
-  const calls: string[] = []
-  const namespace = new Proxy(real, {
-    get(target, name) {
-      if (name === 'get') {
-        return (id: DurableObjectId) => {
-          const stub = target.get(id) as unknown as Record<string, (...a: unknown[]) => unknown>
-          // A plain stand-in for the stub: every method call is recorded, then forwarded.
-          // `then` stays undefined so the stand-in is not a thenable.
-          return new Proxy(
-            {},
-            {
-              get: (_, method) =>
-                typeof method !== 'string' || method === 'then'
-                  ? undefined
-                  : (...args: unknown[]) => {
-                      calls.push(method)
-                      return stub[method]?.(...args)
-                    },
-            }
-          )
-        }
-      }
-      const value = Reflect.get(target, name)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
-  return { namespace, calls }
-}
 
 async function startCounted() {
   const guard = countingNamespace(env.REPLAY_GUARD as unknown as DurableObjectNamespace)

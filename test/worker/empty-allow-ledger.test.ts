@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { API_KEYS } from '../support/fixtures'
 import { problemOf, startGateway } from '../support/gateway'
+import { countingNamespace } from '../support/object-calls'
 
 /**
  * A client with an empty `allow` never reaches the ledger (README "Shared state": cheap
@@ -10,34 +11,7 @@ import { problemOf, startGateway } from '../support/gateway'
  * counted where they leave the Worker, on the ledger namespace's stubs.
  */
 
-function countingLedger() {
-  const real = env.LEDGER as unknown as DurableObjectNamespace
-  const calls: string[] = []
-  const namespace = new Proxy(real, {
-    get(target, name) {
-      if (name === 'get') {
-        return (id: DurableObjectId) => {
-          const stub = target.get(id) as unknown as Record<string, (...a: unknown[]) => unknown>
-          return new Proxy(
-            {},
-            {
-              get: (_, method) =>
-                typeof method !== 'string' || method === 'then'
-                  ? undefined
-                  : (...args: unknown[]) => {
-                      calls.push(method)
-                      return stub[method]?.(...args)
-                    },
-            }
-          )
-        }
-      }
-      const value = Reflect.get(target, name)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
-  return { namespace, calls }
-}
+const countingLedger = () => countingNamespace(env.LEDGER as unknown as DurableObjectNamespace)
 
 describe('a client allowed nothing never reaches the ledger', () => {
   it('GET /v1/resets/{id} and its undo → 404 reset_not_found with 0 Durable Object calls', async () => {
