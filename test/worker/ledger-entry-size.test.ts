@@ -1,8 +1,8 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import type { LedgerEntry } from '../../src/ledger/entry'
 import type { ResetLedger } from '../../src/ledger/ledger-object'
+import { testEntry } from '../support/ledger-entries'
 import { report } from '../support/log-capture'
 import { sqlCost } from '../support/sql-counters'
 
@@ -16,26 +16,18 @@ const PARTITIONS = 4_997
 // 1 000 characters that cost the most: 3 bytes each in UTF-8, some of them escaped in JSON.
 const METADATA = `"\\${'€'.repeat(998)}`
 
-function hugeEntry(resetId: string): LedgerEntry {
-  return {
+function hugeEntry(resetId: string) {
+  return testEntry({
     reset_id: resetId,
-    created_at: new Date().toISOString(),
-    client_id: 'ops',
-    via: 'api',
-    delivery_id: null,
-    request_id: 'r',
     stream_name: 'huge',
-    app_name: 'billing',
     partition_selector: 'all',
-    status: 'in_progress',
     partitions: Array.from({ length: PARTITIONS }, (_, i) => ({
       partition_id: `shardId-${String(i).padStart(10, '0')}`,
       previous_sequence_number: String(9_000_000_000_000_000_000n + BigInt(i)),
       previous_metadata: `${i}${METADATA}`.slice(0, 1_000),
       result: 'pending' as const,
     })),
-    undo: null,
-  } as Partial<LedgerEntry> as LedgerEntry
+  })
 }
 
 describe('a ledger entry for partition_id=all on a Paid plan', () => {

@@ -1,9 +1,9 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import type { LedgerEntry } from '../../src/ledger/entry'
 import type { ResetLedger } from '../../src/ledger/ledger-object'
 import type { ReplayGuard } from '../../src/webhooks/replay-guard-object'
+import { testEntry } from '../support/ledger-entries'
 import { report } from '../support/log-capture'
 import { sqlCost } from '../support/sql-counters'
 
@@ -16,32 +16,8 @@ import { sqlCost } from '../support/sql-counters'
 const N = 4_000
 const DAY = 86_400_000
 
-function entry(i: number): LedgerEntry {
-  return {
-    reset_id: `rst_rowsread${String(i).padStart(18, '0')}`,
-    kind: 'delete',
-    created_at: new Date().toISOString(),
-    client_id: 'ops',
-    via: 'api',
-    delivery_id: null,
-    request_id: `req-${i}`,
-    client_request_id: null,
-    stream_name: 'orders',
-    app_name: 'billing',
-    partition_selector: 'shardId-0000000001',
-    status: 'in_progress',
-    partitions: [
-      {
-        partition_id: 'shardId-0000000001',
-        previous_sequence_number: '1',
-        previous_metadata: '',
-        result: 'pending',
-      },
-    ],
-    undo: null,
-    verification: null,
-  }
-}
+const entry = (i: number) =>
+  testEntry({ reset_id: `rst_rowsread${String(i).padStart(18, '0')}`, request_id: `req-${i}` })
 
 describe('rows read per operation on a full object', () => {
   it('ledger: lease, record, complete, get, undo lock and unlock read a handful of rows each', async () => {

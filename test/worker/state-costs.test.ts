@@ -1,7 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import type { LedgerEntry } from '../../src/ledger/entry'
+import { testEntry } from '../support/ledger-entries'
 import { report } from '../support/log-capture'
 
 /**
@@ -59,30 +59,7 @@ describe('rows written per operation', () => {
   it('ledger: lease, record, complete (releases), undo lock and unlock (leases)', async () => {
     const stub = env.LEDGER.get(env.LEDGER.idFromName('ledger'))
     type Ledger = import('../../src/ledger/ledger-object').ResetLedger
-    const entry: LedgerEntry = {
-      reset_id: 'rst_costsaaaaaaaaaaaaaaaaaaaaa',
-      kind: 'delete',
-      created_at: new Date().toISOString(),
-      client_id: 'ops',
-      via: 'api',
-      delivery_id: null,
-      request_id: 'r',
-      client_request_id: null,
-      stream_name: 'orders',
-      app_name: 'billing',
-      partition_selector: 'shardId-0000000001',
-      status: 'in_progress',
-      partitions: [
-        {
-          partition_id: 'shardId-0000000001',
-          previous_sequence_number: '1',
-          previous_metadata: '',
-          result: 'pending',
-        },
-      ],
-      undo: null,
-      verification: null,
-    }
+    const entry = testEntry({ reset_id: 'rst_costsaaaaaaaaaaaaaaaaaaaaa' })
     const partition = entry.partitions[0]
     if (!partition) throw new Error('the entry has one partition')
     const now = Date.now()

@@ -1,10 +1,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import type { LedgerEntry } from '../../src/ledger/entry'
 import type { ResetLedger } from '../../src/ledger/ledger-object'
 import { SWEEP_BATCH } from '../../src/lib/durable-objects'
 import type { ReplayGuard } from '../../src/webhooks/replay-guard-object'
+import { testEntry } from '../support/ledger-entries'
 import { report } from '../support/log-capture'
 import { sqlCost } from '../support/sql-counters'
 
@@ -28,23 +28,8 @@ interface Store {
   fill: (state: DurableObjectState, n: number, from: number) => void
 }
 
-/** Only the fields the ledger's columns need; sweeps never read the entry. */
-function ledgerEntry(i: number): LedgerEntry {
-  return {
-    reset_id: `rst_${String(i).padStart(26, 'a')}`,
-    created_at: new Date().toISOString(),
-    client_id: 'ops',
-    via: 'api',
-    delivery_id: null,
-    request_id: 'r',
-    stream_name: 'orders',
-    app_name: 'billing',
-    partition_selector: '1',
-    status: 'completed',
-    partitions: [],
-    undo: null,
-  } as Partial<LedgerEntry> as LedgerEntry
-}
+const ledgerEntry = (i: number) =>
+  testEntry({ reset_id: `rst_${String(i).padStart(26, 'a')}`, status: 'completed', partitions: [] })
 
 let unique = 0
 const stores: Store[] = [
