@@ -19,7 +19,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { registerHooks } from 'node:module'
+import './load-src.ts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -28,17 +28,6 @@ import { defaultSeed } from '../emulator/seed.ts'
 import { startEmulator } from '../emulator/server.ts'
 import { planDevConfig, readDeveloperSettings, toEnvFile } from './dev-config.ts'
 
-// src/ imports its modules without extensions (bundler resolution); Node needs the `.ts`.
-registerHooks({
-  resolve(specifier, context, next) {
-    try {
-      return next(specifier, context)
-    } catch (error) {
-      if (!specifier.startsWith('.')) throw error
-      return next(`${specifier}.ts`, context)
-    }
-  },
-})
 const { parseConfig } = await import('../src/config/parse.ts')
 const { EnvSchema } = await import('../src/config/schema.ts')
 const { isAllowed } = await import('../src/model/client.ts')

@@ -14,21 +14,10 @@
  * Ids and allow patterns are checked with the gateway's own config schema (src/config/schema.ts).
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { registerHooks } from 'node:module'
+import './load-src.ts'
 import { parseArgs } from 'node:util'
 import { newStandardWebhookSecret } from './webhook-signing.ts'
 
-// src/ imports its modules without extensions (bundler resolution); Node needs the `.ts`.
-registerHooks({
-  resolve(specifier, context, next) {
-    try {
-      return next(specifier, context)
-    } catch (error) {
-      if (!specifier.startsWith('.')) throw error
-      return next(`${specifier}.ts`, context)
-    }
-  },
-})
 const { ClientSchema } = await import('../src/config/schema.ts')
 const { ALLOW_PATTERN } = await import('../src/model/client.ts')
 

@@ -9,19 +9,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { registerHooks } from 'node:module'
-
-// src/ imports its modules without extensions (bundler resolution); Node needs the `.ts`.
-registerHooks({
-  resolve(specifier, context, next) {
-    try {
-      return next(specifier, context)
-    } catch (error) {
-      if (!specifier.startsWith('.')) throw error
-      return next(`${specifier}.ts`, context)
-    }
-  },
-})
+import './load-src.ts'
 
 const OUTPUT = 'src/openapi/openapi.generated.json'
 const { buildOpenApiDocument } = await import('./openapi/document.ts')
