@@ -3,6 +3,7 @@ import type { CheckpointTarget } from '../model/checkpoint-target'
 import { APP_NAME, partitionSelector, STREAM_NAME } from '../model/checkpoint-target'
 import type { ClientConfig } from '../model/client'
 import { compileAllowRule, isAllowed } from '../model/client'
+import { parseResumeAfter } from '../model/positions'
 import {
   ClientsSchema,
   defaultDisEndpoint,
@@ -36,6 +37,16 @@ export interface GatewayConfig {
   ledger: boolean
   /** How long ledger entries are kept (LEDGER_RETENTION_DAYS). */
   ledgerRetentionMs: number
+  /**
+   * RESUME_AFTER: whether an app resumes *after* its checkpoint (true) or *at* it, as Huawei's
+   * DIS Kafka adapter does (false, every app by default).
+   */
+  resumesAfter: (stream: string, app: string) => boolean
+  /**
+   * RESET_VERIFY_SECONDS: how long after a reset's answer its partitions are re-read to see
+   * whether a running consumer overwrote it; 0 = never.
+   */
+  verifySeconds: number
   clients: ClientConfig[]
   clientsById: Map<string, ClientConfig>
 }
@@ -47,6 +58,8 @@ export interface GatewayConfig {
 const FREE_PLAN_SUBREQUESTS = 50
 const DEFAULT_REPLAY_RETENTION_HOURS = 96
 const DEFAULT_LEDGER_RETENTION_DAYS = 30
+/** Two adapter auto-commit intervals (5 s each): a running consumer has overwritten by then. */
+const DEFAULT_RESET_VERIFY_SECONDS = 10
 const HOUR_MS = 3_600_000
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; reasons: string[] }
@@ -82,7 +95,9 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   if ('error' in iam) reasons.push(`IAM_ENDPOINT ${iam.error}`)
 
   const clients = parseClients(vars.GATEWAY_CLIENTS, reasons)
-  if (reasons.length > 0 || !clients || 'error' in dis || 'error' in iam) {
+  const resumeAfter = parseResumeAfter(vars.RESUME_AFTER)
+  if (!resumeAfter.ok) reasons.push(resumeAfter.error)
+  if (reasons.length > 0 || !clients || !resumeAfter.ok || 'error' in dis || 'error' in iam) {
     return { ok: false, reasons }
   }
   return {
@@ -102,6 +117,8 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       ledger: vars.RESET_LEDGER !== 'off',
       ledgerRetentionMs:
         numberOr(vars.LEDGER_RETENTION_DAYS, DEFAULT_LEDGER_RETENTION_DAYS) * 24 * HOUR_MS,
+      resumesAfter: resumeAfter.resumesAfter,
+      verifySeconds: numberOr(vars.RESET_VERIFY_SECONDS, DEFAULT_RESET_VERIFY_SECONDS),
       clients,
       clientsById: new Map(clients.map((client) => [client.id, client])),
     },

@@ -24,7 +24,8 @@ const required = (what: string, pattern?: RegExp) =>
 
 /**
  * An optional whole number written as plain decimal digits (no sign, no leading zero, no
- * exponent: `00`, `1e3` or `+60` are refused, not guessed at) within [min, max]. Empty = unset.
+ * exponent: `00`, `1e3` or `+60` are refused, not guessed at; `0` alone is a number) within
+ * [min, max]. Empty = unset.
  */
 const decimal = (what: string, min: number, max: number) =>
   z.optional(
@@ -34,7 +35,7 @@ const decimal = (what: string, min: number, max: number) =>
         z.refine(
           (text) =>
             text === '' ||
-            (/^[1-9][0-9]{0,8}$/.test(text) && Number(text) >= min && Number(text) <= max),
+            (/^(0|[1-9][0-9]{0,8})$/.test(text) && Number(text) >= min && Number(text) <= max),
           { error: `${what} must be a whole number from ${min} to ${max}, in plain decimal digits` }
         )
       )
@@ -53,6 +54,9 @@ export const EnvSchema = z.object({
   REPLAY_RETENTION_HOURS: decimal('REPLAY_RETENTION_HOURS', 1, 720),
   RESET_LEDGER: z.optional(z.enum(['on', 'off', ''], { error: 'RESET_LEDGER must be on or off' })),
   LEDGER_RETENTION_DAYS: decimal('LEDGER_RETENTION_DAYS', 1, 365),
+  /** The `allow` grammar, comma-separated; read by model/positions.ts `parseResumeAfter`. */
+  RESUME_AFTER: z.optional(z.string()),
+  RESET_VERIFY_SECONDS: decimal('RESET_VERIFY_SECONDS', 0, 25),
 })
 
 const TargetSchema = z.strictObject({

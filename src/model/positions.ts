@@ -171,6 +171,9 @@ export function describePosition(input: {
   }
 }
 
+/** The default: no app resumes after its checkpoint (one function, so configurations compare). */
+const NO_APP = () => false
+
 export type ResumeAfterParse =
   | { ok: true; resumesAfter: (stream: string, app: string) => boolean }
   | { ok: false; error: string }
@@ -185,7 +188,7 @@ export type ResumeAfterParse =
  */
 export function parseResumeAfter(raw: string | undefined): ResumeAfterParse {
   const text = (raw ?? '').trim()
-  if (text === '') return { ok: true, resumesAfter: () => false }
+  if (text === '') return { ok: true, resumesAfter: NO_APP }
   const rules: AllowRule[] = []
   const items = text.split(',')
   for (const [index, item] of items.entries()) {

@@ -84,6 +84,8 @@ describe('wrangler.jsonc vars', () => {
         'LEDGER_RETENTION_DAYS',
         'REPLAY_RETENTION_HOURS',
         'RESET_LEDGER',
+        'RESET_VERIFY_SECONDS',
+        'RESUME_AFTER',
         'WORKERS_SUBREQUEST_LIMIT',
       ].sort()
     )

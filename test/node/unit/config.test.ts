@@ -99,6 +99,30 @@ describe('parseConfig', () => {
     )
   })
 
+  it('reads RESET_VERIFY_SECONDS 0-25 (default 10) and RESUME_AFTER in the allow grammar', () => {
+    const defaults = parseConfig(base)
+    if (!defaults.ok) throw new Error('expected a valid configuration')
+    expect(defaults.config.verifySeconds).toBe(10)
+    expect(defaults.config.resumesAfter('orders', 'billing')).toBe(false)
+    const set = parseConfig({
+      ...base,
+      RESET_VERIFY_SECONDS: '0',
+      RESUME_AFTER: 'orders/bill*, x/*',
+    })
+    if (!set.ok) throw new Error('expected a valid configuration')
+    expect(set.config.verifySeconds).toBe(0)
+    expect(set.config.resumesAfter('orders', 'billing')).toBe(true)
+    expect(set.config.resumesAfter('orders', 'ledger')).toBe(false)
+    for (const bad of ['26', '00', '-1', '1.5']) {
+      expect(reasonsOf({ ...base, RESET_VERIFY_SECONDS: bad }).join()).toContain(
+        'RESET_VERIFY_SECONDS must be a whole number from 0 to 25'
+      )
+    }
+    const reasons = reasonsOf({ ...base, RESUME_AFTER: 'orders/billing,,secret-app' })
+    expect(reasons).toEqual([expect.stringContaining('RESUME_AFTER item 2 of 3')])
+    expect(reasons.join()).not.toContain('secret-app')
+  })
+
   it('never puts a configured value into a reason', () => {
     const secret = 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ='
     const reasons = reasonsOf({
