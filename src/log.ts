@@ -112,3 +112,18 @@ export function writeLateFailure(
     })
   )
 }
+
+/**
+ * A reset did not hold: `RESET_VERIFY_SECONDS` after it, a partition no longer had what the reset
+ * left (a running consumer committed over it). Written after the answer, at `warn`: the reset
+ * itself succeeded, but the caller's intent did not stick. Ids and names only.
+ */
+export function writeResetOverwritten(line: {
+  request_id: string
+  reset_id: string
+  stream: string
+  app: string
+  partitions: string[]
+}): void {
+  console.log(JSON.stringify({ level: 'warn', msg: 'reset_overwritten', ...line }))
+}

@@ -34,8 +34,8 @@ export interface UndoRecord {
   partitions: UndoPartition[]
 }
 
-/** Whether a reset held: a re-read of each partition some seconds after it (not run yet). */
-interface Verification {
+/** Whether a reset held: a re-read of each partition RESET_VERIFY_SECONDS after its answer. */
+export interface Verification {
   checked_at: string
   status: 'held' | 'overwritten' | 'unknown'
   partitions: { partition_id: string; sequence_number: string | null }[]

@@ -7,6 +7,7 @@ import {
   type LedgerPartition,
   type ResetStatus,
   type UndoRecord,
+  type Verification,
 } from './entry'
 import { LEASES_SCHEMA, type LeaseTarget, releaseLeases, takeLeases } from './partition-leases'
 
@@ -150,6 +151,11 @@ export class ResetLedger extends DurableObject<Env> {
       releaseLeases(this.#sql, entry, idsOf(entry), entry.request_id)
       return { ...entry, status, partitions }
     })
+  }
+
+  /** Records whether the reset held (one row rewritten; its leases are long released). */
+  async verify(resetId: string, verification: Verification): Promise<void> {
+    this.#update(resetId, (entry) => ({ ...entry, verification }))
   }
 
   async get(resetId: string, now: number): Promise<LedgerEntry | null> {

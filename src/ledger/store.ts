@@ -1,6 +1,6 @@
-import { boundedCall } from '../lib/concurrency'
+import { boundedCall, STATE_CALL_TIMEOUT_MS } from '../lib/concurrency'
 import { objectId } from '../lib/durable-objects'
-import type { LedgerEntry, LedgerPartition, ResetStatus, UndoRecord } from './entry'
+import type { LedgerEntry, LedgerPartition, ResetStatus, UndoRecord, Verification } from './entry'
 import type { ResetLedger, UndoLock } from './ledger-object'
 import type { LeaseTarget } from './partition-leases'
 
@@ -11,6 +11,8 @@ import type { LeaseTarget } from './partition-leases'
 export interface LedgerStore {
   record(entry: LedgerEntry): Promise<void>
   complete(resetId: string, status: ResetStatus, partitions: LedgerPartition[]): Promise<void>
+  /** Records whether the reset held (reset/verify.ts). */
+  verify(resetId: string, verification: Verification): Promise<void>
   get(resetId: string): Promise<LedgerEntry | null>
   list(query: {
     allow: string[]
@@ -51,6 +53,12 @@ export function durableLedger(options: LedgerOptions): LedgerStore {
     record: (entry) => call('record', () => stub().record(entry, now() + retentionMs)),
     complete: (resetId, status, partitions) =>
       call('complete', () => stub().complete(resetId, status, partitions)),
+    // Written RESET_VERIFY_SECONDS after the answer, past the request's deadline by design: its
+    // own bound, not what is left of the request's.
+    verify: (resetId, verification) =>
+      boundedCall('ledger verify', STATE_CALL_TIMEOUT_MS, () =>
+        stub().verify(resetId, verification)
+      ),
     get: (resetId) =>
       call('get', async (): Promise<LedgerEntry | null> => await stub().get(resetId, now())),
     async list(query) {

@@ -1,7 +1,7 @@
 import { AppError } from '../problems'
 
 /** Longest wait for one Durable Object call; the request's own deadline may cut it shorter. */
-const STATE_CALL_TIMEOUT_MS = 2_000
+export const STATE_CALL_TIMEOUT_MS = 2_000
 
 /**
  * How long a shared-state call may take now: at most 2 s, never past the request's deadline;

@@ -17,6 +17,7 @@ import {
   recordUpstream,
 } from './scope'
 import { FAN_OUT, type Snapshot, takeSnapshot, targetPartitions } from './snapshot'
+import { verifyReset } from './verify'
 
 /** A validated, canonical reset request, whichever route it came from. */
 /** A checkpoint target (one partition id, or `all`) and whether this is a dry run. */
@@ -73,7 +74,10 @@ export async function performReset(input: ResetInput): Promise<ResetReceipt> {
   log.dry_run = request.dry_run
   authorize(client, request)
   try {
-    const partitions = await targetPartitions(ctx, request, ledger ? 2 : 1)
+    // Per partition: the DELETE; with the ledger, its snapshot and (RESET_VERIFY_SECONDS > 0) the
+    // verification re-read, all in this invocation's subrequest budget.
+    const perPartition = ledger ? (ctx.config.verifySeconds > 0 ? 3 : 2) : 1
+    const partitions = await targetPartitions(ctx, request, perPartition)
     log.partitions = partitions
     await input.admit?.(partitions.length)
     if (!ledger) {
@@ -127,6 +131,22 @@ async function leasedReset(
       ledger.complete(entry.reset_id, sent ? statusOf(outcomes) : 'abandoned', recorded),
       { reason: 'ledger: outcome not recorded', reset_id: entry.reset_id }
     )
+    const deleted = recorded.filter((p) => p.result === 'deleted')
+    if (ctx.config.verifySeconds > 0 && deleted.length > 0) {
+      // After the answer: the timer starts now, the caller does not wait for it.
+      input.background(
+        verifyReset({
+          upstream: ctx,
+          ledger,
+          reset_id: entry.reset_id,
+          request_id: input.requestId,
+          target,
+          left: deleted.map((p) => ({ partition_id: p.partition_id, sequence_number: null })),
+          seconds: ctx.config.verifySeconds,
+        }),
+        { reason: 'ledger: verification not recorded', reset_id: entry.reset_id }
+      )
+    }
     throwOnFailure(request, partitions, outcomes, { reset_id: entry.reset_id })
     return { ...receiptOf(input, partitions, snapshot), reset_id: entry.reset_id }
   } catch (error) {

@@ -41,6 +41,9 @@ export async function startGateway(options: TestGatewayOptions = {}) {
     IAM_ENDPOINT: emulator.url,
     IAM_PASSWORD,
     GATEWAY_CLIENTS: JSON.stringify(options.clients ?? (await standardClients())),
+    // `request` waits for background work, and a verification waits RESET_VERIFY_SECONDS (10 s by
+    // default) first: tests of verification turn it on with a short delay of their own.
+    RESET_VERIFY_SECONDS: '0',
     ...options.bindings,
   }
 
