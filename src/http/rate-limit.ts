@@ -16,14 +16,19 @@ const PERIOD_SECONDS = 60
  */
 export const clientRateLimit = () =>
   createMiddleware<AppEnv>(async function clientRateLimit(c, next) {
-    const { success } = await c.env.CLIENT_RATE_LIMITER.limit({ key: c.get('client').id })
-    if (!success)
-      throw rateLimited(
-        'This client sent more requests than its rate limit allows; retry later',
-        'client rate limit'
-      )
+    await admitClient(c)
     await next()
   })
+
+/** The same check as a plain call, for the Bearer routes' one middleware (http/bearer.ts). */
+export async function admitClient(c: Context<AppEnv>): Promise<void> {
+  const { success } = await c.env.CLIENT_RATE_LIMITER.limit({ key: c.get('client').id })
+  if (!success)
+    throw rateLimited(
+      'This client sent more requests than its rate limit allows; retry later',
+      'client rate limit'
+    )
+}
 
 /**
  * The fan-out weighs on the same limit (docs/api.md "Per-client rate limit"): a request that

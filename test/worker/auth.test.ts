@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest'
-import { API_KEYS } from '../support/fixtures'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { API_KEYS, sha256Hex } from '../support/fixtures'
 import { problemOf, startGateway, type TestGateway } from '../support/gateway'
 
 const QUERY = { stream_name: 'orders', app_name: 'billing', partition_id: '1' }
@@ -63,6 +63,32 @@ describe('bearer authentication', () => {
   it('accepts both keys of a client during rotation', async () => {
     expect((await gw.reset({ ...QUERY, app_name: 'audit' }, API_KEYS.ops)).status).toBe(200)
     expect((await gw.reset({ ...QUERY, app_name: 'audit' }, API_KEYS.opsRotated)).status).toBe(200)
+  })
+
+  it('hashes an accepted key once per isolate, a wrong key every time, and obeys a new configuration at once', async () => {
+    const digest = vi.spyOn(crypto.subtle, 'digest')
+    const key = 'gw_digest_cache_key_0123456789abcdef'
+    const wrong = 'gw_digest_cache_not_a_key_0123456789'
+    const hashesOf = (text: string) =>
+      digest.mock.calls.filter(([, data]) => new TextDecoder().decode(data as Uint8Array) === text)
+        .length
+    try {
+      const own = await startGateway({
+        clients: [{ id: 'cached', api_key_sha256: [await sha256Hex(key)], allow: ['*/*'] }],
+      })
+      digest.mockClear()
+      for (let i = 0; i < 3; i++) expect((await own.reset(QUERY, key)).status).toBe(200)
+      for (let i = 0; i < 2; i++) expect((await own.reset(QUERY, wrong)).status).toBe(401)
+      expect(hashesOf(key)).toBe(1)
+      expect(hashesOf(wrong)).toBe(2)
+      // The same key, remembered, against a configuration that no longer holds its digest.
+      const without = await startGateway({
+        clients: [{ id: 'other', api_key_sha256: [await sha256Hex(wrong)], allow: ['*/*'] }],
+      })
+      expect((await without.reset(QUERY, key)).status).toBe(401)
+    } finally {
+      digest.mockRestore()
+    }
   })
 
   it('never takes a key from the query string', async () => {
