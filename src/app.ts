@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
 import { methodNotAllowed } from 'hono/method-not-allowed'
-import { requestId } from 'hono/request-id'
 import type { AppEnv } from './http/context'
 import {
   createIsolateStore,
@@ -45,9 +44,10 @@ const honoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1')
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
- * Builds the gateway. Middleware order: request id → request context (log line, no-store,
- * arrival time) → 405 for known paths → configuration → per-route auth → the client's rate
- * limit → validation → handler. Everything thrown becomes one RFC 9457 problem in `handleError`.
+ * Builds the gateway. Middleware order: request context (the gateway's own request id, log
+ * line, no-store, arrival time) → 405 for known paths → configuration → per-route auth and the
+ * client's rate limit → validation → handler. Everything thrown becomes one RFC 9457 problem
+ * in `handleError`.
  */
 export function createApp(options: AppOptions = {}) {
   const deps: UpstreamDeps = {
@@ -66,9 +66,6 @@ export function createApp(options: AppOptions = {}) {
   )
 
   const app = new Hono<AppEnv>()
-  // The gateway's own id always (headerName '' ignores the caller's X-Request-Id, which
-  // requestContext keeps as client_request_id).
-  app.use(requestId({ headerName: '' }))
   app.use(requestContext(deps.now))
   // A known path with another method: 405 with `Allow`, derived from the routes below.
   app.use(
