@@ -56,12 +56,12 @@ export interface Bundles {
   openapiProbe: Bundle
 }
 
-/** bench/workers/raw.js plus `src/openapi/openapi.generated.json` as a module-level literal. */
+/** bench/workers/raw.js plus `public/openapi.json` as a module-level literal. */
 function openapiProbe(rawSource: string): Bundle {
   const dir = join(OUT_DIR, 'openapi-probe')
   mkdirSync(dir, { recursive: true })
   const path = join(dir, 'probe.js')
-  const json = readFileSync(join(ROOT, 'src/openapi/openapi.generated.json'), 'utf8')
+  const json = readFileSync(join(ROOT, 'public/openapi.json'), 'utf8')
   const code = `${rawSource}\nconst openapi_generated_default = ${json.trim()};\nglobalThis.__benchOpenapi = openapi_generated_default;\n`
   writeFileSync(path, code)
   return { path, rawBytes: Buffer.byteLength(code), gzipBytes: gzipSync(code).byteLength }

@@ -11,7 +11,7 @@ import {
 import { AppError } from './problems'
 import { checkpointRoutes } from './routes/checkpoints'
 import { hookRoutes } from './routes/hooks'
-import { healthRoutes, openapiRoutes } from './routes/meta'
+import { healthRoutes } from './routes/meta'
 import { resetRoutes } from './routes/resets'
 import { createTokenCache } from './token/cache'
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './upstream/attempt'
@@ -82,7 +82,7 @@ export function createApp(options: AppOptions = {}) {
     })
   )
   app.route('/healthz', healthRoutes(isolateFor))
-  app.route('/openapi.json', openapiRoutes())
+  // GET /openapi.json is a static asset (public/openapi.json, wrangler.jsonc `assets`).
 
   for (const path of CONFIGURED_PATHS) app.use(honoPath(path), loadIsolate(path, isolateFor))
   app.route('/v1/checkpoints', checkpointRoutes(deps))

@@ -3,6 +3,7 @@ import { Validator as OpenApiValidator } from '@seriousme/openapi-schema-validat
 import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type * as z from 'zod/mini'
+import committed from '../../public/openapi.json'
 import { buildOpenApiDocument } from '../../scripts/openapi/document.ts'
 import type {
   CheckpointsSchema,
@@ -13,7 +14,6 @@ import type {
 import { ANY_PATH_PROBLEMS, ROUTES } from '../../scripts/openapi/routes.ts'
 import type { publicEntry } from '../../src/ledger/entry'
 import { CheckpointQuerySchema, MAX_PARTITION } from '../../src/model/checkpoint-target'
-import committed from '../../src/openapi/openapi.generated.json'
 import { PROBLEM_DOCS, PROBLEMS, type ProblemCode } from '../../src/problems'
 import type { ResetReceipt } from '../../src/reset/perform-reset'
 import type { readCheckpoints } from '../../src/reset/read'
@@ -87,7 +87,7 @@ describe('the OpenAPI document', () => {
     expect(() => validator.resolveRefs()).not.toThrow()
   })
 
-  it('is what src/openapi/openapi.generated.json holds (else run: npm run openapi)', () => {
+  it('is what public/openapi.json holds (else run: npm run openapi)', () => {
     expect(committed).toEqual(JSON.parse(JSON.stringify(document)))
   })
 
