@@ -17,20 +17,17 @@ const NOT_COMMITTED = 'DIS.4375'
 
 /** The checkpoint query every DIS checkpoint API takes (docs/upstream.md T5, T15). */
 function checkpointUrl(ctx: UpstreamContext, ref: CheckpointRef): string {
-  const query = new URLSearchParams({
-    stream_name: ref.stream_name,
-    app_name: ref.app_name,
-    checkpoint_type: 'LAST_READ',
-    partition_id: ref.partition_id,
-  })
-  return `${ctx.config.checkpointsUrl}?${query}`
+  // One template rather than URLSearchParams (which showed as ~8 µs per request in
+  // `node bench/profile.ts`); every value is still percent-encoded, so none adds a parameter.
+  const e = encodeURIComponent
+  return `${ctx.config.checkpointsUrl}?stream_name=${e(ref.stream_name)}&app_name=${e(ref.app_name)}&checkpoint_type=LAST_READ&partition_id=${e(ref.partition_id)}`
 }
 
 /**
  * DeleteCheckpoint (docs/upstream.md T5): `DELETE /v2/{project_id}/checkpoints`.
- * The URL is built from the configured origin, the configured project id and URLSearchParams,
- * so no caller value can change host, path or the parameter set (OWASP API7). Nothing from the
- * caller's request is forwarded: the headers are built here from scratch.
+ * The URL is built from the configured origin, the configured project id and percent-encoded
+ * parameters, so no caller value can change host, path or the parameter set (OWASP API7).
+ * Nothing from the caller's request is forwarded: the headers are built here from scratch.
  * `DIS.4375` (nothing committed) means there was nothing to delete: the reset is done, so a
  * repeated reset, or the retry of a partly failed `all`, succeeds.
  */
