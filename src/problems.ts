@@ -32,6 +32,9 @@ export const PROBLEMS = {
   undo_conflict: { status: 409, title: 'Undo conflict' },
   partition_busy: { status: 409, title: 'Partition busy' },
   sequence_expired: { status: 410, title: 'Sequence expired' },
+  position_out_of_range: { status: 409, title: 'Position out of range' },
+  no_checkpoint: { status: 409, title: 'No checkpoint' },
+  checkpoints_changed: { status: 412, title: 'Checkpoints changed' },
   state_unavailable: { status: 503, title: 'Shared state unavailable' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>
 
@@ -104,6 +107,15 @@ export const PROBLEM_DOCS: Record<ProblemCode, { when: string; headers?: Problem
   },
   sequence_expired: {
     when: "A saved sequence number is no longer in the partition's range (DIS.4224): its data aged out. The body's undo shows what was restored.",
+  },
+  position_out_of_range: {
+    when: "A move's target lies outside a partition's retained range and out_of_range is reject; the body names each partition with its range and the requested position. Nothing was changed.",
+  },
+  no_checkpoint: {
+    when: 'A shift_by or app move needs a checkpoint that a partition does not have; the body names the partitions. Nothing was changed.',
+  },
+  checkpoints_changed: {
+    when: 'If-Match named a plan whose checkpoints have moved since; the body carries the current checkpoints. Nothing was changed.',
   },
   state_unavailable: {
     when: "The gateway's own shared state (replay guard, reset ledger) could not be reached; nothing was sent upstream.",

@@ -93,10 +93,51 @@ export const VerificationSchema = z
   })
   .check(about('Whether the reset held: each partition re-read some seconds after it.'))
 
+/** A move's `to` as the caller gave it (validated), echoed in the entry and the answer. */
+const MoveTargetEcho = z
+  .looseObject({
+    type: z.enum([
+      'earliest',
+      'latest',
+      'timestamp',
+      'duration',
+      'sequence_number',
+      'shift_by',
+      'app',
+      'delete',
+    ]),
+  })
+  .check(about('The move target, as requested (see the POST /v1/resets body).'))
+
+export const MoveEvidenceSchema = z
+  .object({
+    record_timestamp: z.optional(
+      z.string().check(about('Write time of the first record at or after T (a time move).'))
+    ),
+    clamped_from: z.optional(
+      z.string().check(about('The requested position (or time) before out_of_range: clamp.'))
+    ),
+    no_record_after: z.optional(
+      z.string().check(about('T: no record was found at or after it, so P = range.next.'))
+    ),
+    empty_batches: z.optional(
+      z.int().check(about('Empty GetRecords batches met on the way (at most 3 are followed).'))
+    ),
+  })
+  .check(about('Why the partition got its position.'))
+
 export const LedgerEntrySchema = z
   .object({
     reset_id: RESET_ID_SCHEMA,
-    kind: z.literal('delete').check(about('What the reset did: delete (DeleteCheckpoint).')),
+    kind: z
+      .enum(['delete', 'move'])
+      .check(
+        about(
+          'What the reset did: delete (DeleteCheckpoint), or move (CommitCheckpoint to a position, POST /v1/resets).'
+        )
+      ),
+    to: z.optional(MoveTargetEcho),
+    out_of_range: z.optional(z.enum(['reject', 'clamp'])),
     created_at: TIMESTAMP,
     client_id: z.string(),
     via: z.enum(['api', 'webhook']),
@@ -133,8 +174,15 @@ export const LedgerEntrySchema = z
         previous_sequence_number: z.nullable(
           z.string().check(about('The snapshot before the DELETE; null: none was committed.'))
         ),
-        result: z.enum(['pending', 'deleted', 'failed']),
+        result: z.enum(['pending', 'deleted', 'committed', 'unchanged', 'failed']),
         code: z.optional(ProblemCodeSchema),
+        position: z.optional(
+          z.string().check(about('A move: the position P, the sequence number read next.'))
+        ),
+        committed: z.optional(
+          z.string().check(about('A move: the sequence number committed for P.'))
+        ),
+        evidence: z.optional(z.nullable(MoveEvidenceSchema)),
       })
     ),
     undo: z.nullable(UndoRecordSchema),
@@ -223,7 +271,44 @@ export const HealthSchema = z.object({
     .check(about('Whether the configuration parsed (never why; the log says why).')),
 })
 
+const SEQUENCE = z.string().check(z.regex(/^[0-9]{1,19}$/), about('int64 as a decimal string.'))
+
+export const MoveAnswerSchema = z
+  .object({
+    reset_id: z.optional(RESET_ID_SCHEMA.check(about('Absent for a plan (dry_run).'))),
+    stream_name: z.string(),
+    app_name: z.string(),
+    to: MoveTargetEcho,
+    out_of_range: z.enum(['reject', 'clamp']),
+    status: z.optional(z.enum(['completed', 'partial', 'failed'])),
+    dry_run: z.optional(z.literal(true)),
+    partitions: z.array(
+      z.object({
+        partition_id: CANONICAL_PARTITION,
+        range: z
+          .object({ earliest: SEQUENCE, next: SEQUENCE })
+          .check(about('The retained range: oldest record, and the number the next one gets.')),
+        previous: z.nullable(SEQUENCE.check(about('The checkpoint before the move.'))),
+        position: z.nullable(SEQUENCE.check(about('P: the sequence number read next.'))),
+        committed: z.nullable(
+          SEQUENCE.check(about('What is committed for P (P - 1 for RESUME_AFTER apps).'))
+        ),
+        evidence: z.nullable(MoveEvidenceSchema),
+        result: z
+          .enum(['planned', 'committed', 'unchanged', 'failed'])
+          .check(about('planned in a plan; unchanged: the checkpoint already holds it, no call.')),
+        code: z.optional(ProblemCodeSchema),
+        read_back: z.optional(
+          z.nullable(SEQUENCE.check(about('ShowCheckpoint right after the commit, if different.')))
+        ),
+      })
+    ),
+    request_id: REQUEST_ID,
+  })
+  .check(about('A move, or its plan (dry_run: true, with an ETag header).'))
+
 export const RESPONSE_SCHEMAS = {
+  MoveAnswer: MoveAnswerSchema,
   Receipt: ReceiptSchema,
   Checkpoints: CheckpointsSchema,
   Position: PositionSchema,

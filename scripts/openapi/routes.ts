@@ -184,6 +184,55 @@ export const ROUTES: readonly Route[] = [
     problems: [...AUTHENTICATED, ...LEDGER],
   },
   {
+    path: '/v1/resets',
+    method: 'post',
+    operationId: 'moveCheckpoints',
+    summary: 'Move a consumer to a position (or plan the move)',
+    description:
+      'Moves one partition or all to a position: to.type earliest, latest, timestamp, ' +
+      'duration, sequence_number, shift_by, app, or delete (exactly DELETE /v1/checkpoints, ' +
+      'answered with its receipt). Every partition is resolved before the first commit; any ' +
+      'failure commits nothing. dry_run: true answers the plan with an ETag (a digest of the ' +
+      'checkpoints it read); the same body with If-Match: <ETag> applies it, or answers 412 ' +
+      'checkpoints_changed with the current checkpoints and changes nothing. Snapshot, ledger ' +
+      'entry (kind move), leases, verification and undo as for a delete. A partial failure ' +
+      'answers the most serious cause with every partition and outcome: partial; retrying is ' +
+      'safe. 404 when the ledger is off (RESET_LEDGER=off).',
+    auth: 'bearer',
+    headers: [
+      {
+        name: 'If-Match',
+        in: 'header',
+        required: false,
+        description:
+          "The ETag of a plan of the same body: applied only if none of the plan's checkpoints moved.",
+        schema: { type: 'string' },
+      },
+    ],
+    body: {
+      description: `At most ${MAX_WEBHOOK_BODY / 1024} KiB of strict JSON (duplicate keys, unknown members and non-integer number forms are 400).`,
+      schema: ref('MoveBody'),
+    },
+    ok: {
+      description:
+        'The move (or its plan). Carries ETag: the digest of the checkpoints read, for If-Match.',
+      schema: ref('MoveAnswer'),
+    },
+    problems: [
+      ...AUTHENTICATED,
+      ...LEDGER,
+      'unsupported_media_type',
+      'payload_too_large',
+      'request_timeout',
+      'forbidden',
+      'partition_busy',
+      'position_out_of_range',
+      'no_checkpoint',
+      'checkpoints_changed',
+      ...UPSTREAM,
+    ],
+  },
+  {
     path: '/v1/resets/{reset_id}',
     method: 'get',
     operationId: 'getReset',

@@ -3,6 +3,7 @@ import { ClientSchema } from '../../src/config/schema.ts'
 import { ReadQuerySchema, ResetListQuerySchema, UndoQuerySchema } from '../../src/http/query.ts'
 import { RESET_ID } from '../../src/ledger/entry.ts'
 import { CheckpointQuerySchema } from '../../src/model/checkpoint-target.ts'
+import { MoveBodyDocSchema } from '../../src/webhooks/move-body.ts'
 import { EnvelopeSchema, FlatSchema } from '../../src/webhooks/payload.ts'
 
 /**
@@ -18,6 +19,7 @@ export const REQUEST_SCHEMAS = {
   UndoQuery: UndoQuerySchema,
   WebhookFlatBody: FlatSchema,
   WebhookEnvelopeBody: EnvelopeSchema,
+  MoveBody: MoveBodyDocSchema,
   /** `{client_id}` of the webhook route is a configured client id. */
   ClientId: ClientSchema.shape.id,
   /** `{reset_id}`: the route tests this very pattern (anything else is reset_not_found). */

@@ -60,13 +60,14 @@ export function ledgerFor(c: Context<AppEnv>, deps: UpstreamDeps): LedgerStore |
 }
 
 /** The ledger routes need the ledger: with RESET_LEDGER=off they say so, clearly. */
-export function requireLedger(c: Context<AppEnv>, deps: UpstreamDeps): LedgerStore {
+export function requireLedger(
+  c: Context<AppEnv>,
+  deps: UpstreamDeps,
+  detail = 'The reset ledger is off on this gateway (RESET_LEDGER=off): resets are not recorded and cannot be listed or undone'
+): LedgerStore {
   const ledger = ledgerFor(c, deps)
   if (ledger) return ledger
-  throw new AppError('not_found', {
-    detail:
-      'The reset ledger is off on this gateway (RESET_LEDGER=off): resets are not recorded and cannot be listed or undone',
-  })
+  throw new AppError('not_found', { detail })
 }
 
 /**

@@ -14,7 +14,7 @@ import { backgroundFor, requestDeadline } from './services'
 export const MAX_WEBHOOK_BODY = 16 * 1024
 /** The whole body must arrive within 10 s (GitHub itself gives up on a delivery after 10 s). */
 const WEBHOOK_BODY_TIMEOUT_MS = 10_000
-const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i
+export const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i
 
 /**
  * Authenticates `POST /v1/hooks/{client_id}` (docs/api.md "Webhooks"), beside `apiKeyAuth` for the

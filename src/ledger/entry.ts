@@ -1,3 +1,4 @@
+import type { MoveTarget } from '../model/move-target'
 import type { ProblemCode } from '../problems'
 
 /**
@@ -16,8 +17,20 @@ export interface LedgerPartition {
   previous_sequence_number: string | null
   /** Restored by undo along with the sequence number; kept, but not shown. */
   previous_metadata: string
-  result: 'pending' | 'deleted' | 'failed'
+  result: 'pending' | 'deleted' | 'committed' | 'unchanged' | 'failed'
   code?: ProblemCode
+  /** A move only: the position P, the sequence number committed for it, and why (docs/api.md). */
+  position?: string
+  committed?: string
+  evidence?: MoveEvidence | null
+}
+
+/** Why a move's partition got its position: the found record's time, a clamp, or no record. */
+export interface MoveEvidence {
+  record_timestamp?: string
+  clamped_from?: string
+  no_record_after?: string
+  empty_batches?: number
 }
 
 export interface UndoPartition {
@@ -43,8 +56,14 @@ export interface Verification {
 
 export interface LedgerEntry {
   reset_id: string
-  /** What the reset did to each partition: `delete` (DeleteCheckpoint). */
-  kind: 'delete'
+  /**
+   * What the reset did to each partition: `delete` (DeleteCheckpoint) or `move`
+   * (CommitCheckpoint to a position, `POST /v1/resets`).
+   */
+  kind: 'delete' | 'move'
+  /** A move only: the validated `to` (and `out_of_range`) the caller asked for. */
+  to?: MoveTarget
+  out_of_range?: 'reject' | 'clamp'
   created_at: string
   client_id: string
   via: 'api' | 'webhook'
@@ -95,5 +114,7 @@ export function newResetId(): string {
  */
 export function changedPartitions(entry: LedgerEntry): string[] {
   if (entry.status === 'abandoned' || entry.undo?.status === 'completed') return []
-  return entry.partitions.filter((p) => p.result !== 'failed').map((p) => p.partition_id)
+  return entry.partitions
+    .filter((p) => p.result !== 'failed' && p.result !== 'unchanged')
+    .map((p) => p.partition_id)
 }

@@ -43,6 +43,11 @@ export interface Evidence {
   clamped_from?: string
   /** T (RFC 3339): no record was written at or after it, so P = range.next. */
   no_record_after?: string
+  /**
+   * Empty GetRecords batches met on the way (DIS may answer empty although records follow):
+   * with `no_record_after`, that the search stopped at its bound rather than at the end.
+   */
+  empty_batches?: number
 }
 
 export type PartitionResolution =

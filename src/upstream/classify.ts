@@ -47,7 +47,9 @@ export function classifyDis(
   if (status >= 200 && status < 300) return { kind: 'ok', status, body }
   const code = upstreamErrorCode(body)
   if (code !== null && status >= 400 && status < 500 && accept.includes(code)) {
-    return { kind: 'ok', status, body: '', acceptedCode: code }
+    // The body goes along: a caller that accepts a code may need its message (DIS.4300 says
+    // "timestamp is expired" only in its text).
+    return { kind: 'ok', status, body, acceptedCode: code }
   }
   const upstream: UpstreamSummary = { status, error_code: code }
   const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now)

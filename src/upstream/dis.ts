@@ -60,7 +60,7 @@ interface DisAnswer {
  * logging in again — the login storm that locks IAM users and gets the egress IP blacklisted; if it
  * accepts, only this request fails and everyone else carries on.
  */
-async function disCall(ctx: UpstreamContext, call: DisCall): Promise<DisAnswer> {
+export async function disCall(ctx: UpstreamContext, call: DisCall): Promise<DisAnswer> {
   const { deps } = ctx
   let refreshed = false
   let lease: TokenLease | undefined
@@ -112,7 +112,7 @@ async function disCall(ctx: UpstreamContext, call: DisCall): Promise<DisAnswer> 
     },
   })
   return verdict.acceptedCode
-    ? { body: '', acceptedCode: verdict.acceptedCode }
+    ? { body: verdict.body, acceptedCode: verdict.acceptedCode }
     : { body: verdict.body }
 }
 

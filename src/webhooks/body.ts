@@ -112,7 +112,7 @@ export function decodeStrictJson(body: Uint8Array): unknown {
   } catch {
     throw new AppError('invalid_request', { detail: 'The webhook body is not valid JSON' })
   }
-  const { duplicate, notPlain } = scan(text)
+  const { duplicate, notPlain, texts } = scan(text)
   if (duplicate) {
     throw new AppError('invalid_request', {
       detail: 'The webhook body is not valid: a JSON object names the same member twice',
@@ -121,6 +121,7 @@ export function decodeStrictJson(body: Uint8Array): unknown {
   }
   for (const { path, source } of notPlain)
     value = replaceAt(value, path, new NotPlainDigits(source))
+  for (const { path, source } of texts) value = replaceAt(value, path, new NumberText(source))
   return value
 }
 
@@ -132,6 +133,20 @@ export class NotPlainDigits {
     this.source = source
   }
 }
+
+/**
+ * A JSON number at a `shift_by` key, kept as written: a move's shift must be an integer as
+ * written (`-500`, never `-5e2` or `-500.0`), which the parsed number cannot tell.
+ */
+export class NumberText {
+  readonly source: string
+  constructor(source: string) {
+    this.source = source
+  }
+}
+
+/** The key of a move's `to.shift_by` (docs/api.md "Moving a checkpoint"). */
+const SHIFT_KEY = 'shift_by'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
@@ -149,9 +164,14 @@ type Frame =
   | { kind: 'array'; index: number }
 
 /** One pass over valid JSON text: the first duplicate key, and partition_id numbers not plain. */
-function scan(text: string): { duplicate?: Path; notPlain: { path: Path; source: string }[] } {
+function scan(text: string): {
+  duplicate?: Path
+  notPlain: { path: Path; source: string }[]
+  texts: { path: Path; source: string }[]
+} {
   const stack: Frame[] = []
   const notPlain: { path: Path; source: string }[] = []
+  const texts: { path: Path; source: string }[] = []
   const pathTo = (last: string) => [...stack.slice(0, -1).map(step), last]
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string
@@ -162,7 +182,7 @@ function scan(text: string): { duplicate?: Path; notPlain: { path: Path; source:
         const raw = text.slice(i + 1, end)
         // Escapes (`\u0061`, `\/`) are decoded by JSON.parse itself, so the comparison is exact.
         const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw
-        if (top.keys.has(key)) return { duplicate: pathTo(key), notPlain }
+        if (top.keys.has(key)) return { duplicate: pathTo(key), notPlain, texts }
         top.keys.add(key)
         top.name = key
         top.expectKey = false
@@ -183,11 +203,13 @@ function scan(text: string): { duplicate?: Path; notPlain: { path: Path; source:
       const source = text.slice(i, end)
       if (top?.kind === 'object' && top.name === PARTITION_KEY && !PLAIN_DIGITS.test(source))
         notPlain.push({ path: pathTo(PARTITION_KEY), source })
+      else if (top?.kind === 'object' && top.name === SHIFT_KEY)
+        texts.push({ path: pathTo(SHIFT_KEY), source })
       i = end - 1
     }
     // Anything else outside strings is whitespace, `:` or a letter of true/false/null.
   }
-  return { notPlain }
+  return { notPlain, texts }
 }
 
 function step(frame: Frame): string | number {

@@ -21,7 +21,7 @@ export { decodeStrictJson as decodeJsonBody } from './body'
  * as plain digits (a number written otherwise arrives as `NotPlainDigits`, see json-body.ts,
  * and fails both branches). Validated into the canonical selector.
  */
-const partitionIdJson = z.pipe(
+export const partitionIdJson = z.pipe(
   z.union([partitionIdString(), partitionIdInteger()], {
     error: (issue) =>
       issue.input === undefined

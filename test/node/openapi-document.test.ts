@@ -160,6 +160,7 @@ describe('the OpenAPI document', () => {
       'delete /v1/checkpoints',
       'get /v1/checkpoints',
       'get /v1/resets',
+      'post /v1/resets',
       'get /v1/resets/{reset_id}',
       'post /v1/resets/{reset_id}/undo',
     ])
