@@ -392,6 +392,38 @@ describe('POST /v1/resets: moves', () => {
     ])
   })
 
+  it('an app that resumes after its checkpoint cannot be moved to position 0: 400 naming it', async () => {
+    const gw = await startGateway({ bindings: { RESUME_AFTER: 'orders/billing' } })
+    const response = await move(gw, {
+      stream_name: 'orders',
+      app_name: 'billing',
+      partition_id: '0',
+      to: { type: 'sequence_number', sequence_number: '0' },
+    })
+    expect(response.status).toBe(400)
+    expect(JSON.stringify(await problemOf(response))).toContain('shardId-0000000000')
+    expect(await routeCount(gw, 'commit_checkpoint')).toBe(0)
+  })
+
+  it('a time move over more partitions than the subrequest limit allows is a 400 naming the maximum', async () => {
+    const gw = await startGateway({
+      bindings: { WORKERS_SUBREQUEST_LIMIT: '50', RESET_VERIFY_SECONDS: '10' },
+    })
+    const response = await move(gw, {
+      stream_name: 'events',
+      app_name: 'billing',
+      partition_id: 'all',
+      to: { type: 'duration', duration: 'PT1H' },
+    })
+    expect(response.status).toBe(400)
+    const problem = await problemOf(response)
+    expect(problem.max_partitions_per_call).toBe(7)
+    expect(problem.detail).toContain('at most 7 partitions')
+    // Only DescribeStream was called (to count the partitions).
+    expect(await routeCount(gw, 'show_checkpoint')).toBe(0)
+    expect(await routeCount(gw, 'get_cursor')).toBe(0)
+  })
+
   it('with RESET_LEDGER=off, POST /v1/resets is a 404 saying the ledger is off', async () => {
     const gw = await startGateway({ bindings: { RESET_LEDGER: 'off' } })
     const response = await move(gw, {
