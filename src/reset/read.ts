@@ -3,10 +3,12 @@ import type { LedgerStore } from '../ledger/store'
 import type { CheckpointTarget } from '../model/checkpoint-target'
 import type { ClientConfig } from '../model/client'
 import { isAllowed } from '../model/client'
+import { describePosition } from '../model/positions'
 import { AppError } from '../problems'
 import type { UpstreamContext } from '../upstream/context'
+import { describeRanges } from '../upstream/positions'
 import { authorize, type ResetLog, recordUpstream } from './scope'
-import { takeSnapshot, targetPartitions } from './snapshot'
+import { assertFits, takeSnapshot } from './snapshot'
 
 export interface ReadInput {
   client: ClientConfig
@@ -19,9 +21,12 @@ export interface ReadInput {
 }
 
 /**
- * `GET /v1/checkpoints` (docs/api.md "Reading checkpoints"): the current position of each target
- * partition, read with ShowCheckpoint — the same scope, validation, token, retry and error
- * rules as a reset, and nothing is changed. One upstream call per partition.
+ * `GET /v1/checkpoints` (docs/api.md "Reading checkpoints"): each target partition's checkpoint
+ * (ShowCheckpoint) read as a position in its retained range (DescribeStream's
+ * `sequence_number_range`): `status`, `range`, `position` (RESUME_AFTER aware) and `lag`, int64
+ * values as decimal strings. The same scope, validation, token, retry and error rules as a
+ * reset, and nothing is changed. One ShowCheckpoint per partition, plus one DescribeStream page
+ * per 1 000 partitions (one call for a single partition).
  */
 export async function readCheckpoints(input: ReadInput) {
   const { client, target, upstream: ctx, log } = input
@@ -29,17 +34,26 @@ export async function readCheckpoints(input: ReadInput) {
   log.app = target.app_name
   authorize(client, target)
   try {
-    const partitions = await targetPartitions(ctx, target, 1)
+    const ranges = await describeRanges(ctx, target.stream_name, target.partition_id)
+    assertFits(ctx, target.stream_name, ranges.length, 1)
+    const partitions = ranges.map((r) => r.partition_id)
     log.partitions = partitions
     await input.admit?.(partitions.length)
     const snapshot = await takeSnapshot(ctx, target, partitions)
+    const resumeAfter = ctx.config.resumesAfter(target.stream_name, target.app_name)
     return {
       stream_name: target.stream_name,
       app_name: target.app_name,
       checkpoint_type: 'LAST_READ' as const,
-      partitions: snapshot.map((s) => ({
+      partitions: snapshot.map((s, i) => ({
         partition_id: s.partition_id,
         sequence_number: s.sequence_number,
+        ...describePosition({
+          status: ranges[i]?.status ?? 'ACTIVE',
+          range: ranges[i]?.range ?? null,
+          checkpoint: s.sequence_number,
+          resumeAfter,
+        }),
       })),
       request_id: input.requestId,
     }

@@ -60,13 +60,27 @@ export async function targetPartitions(
 ): Promise<string[]> {
   if (target.partition_id !== ALL_PARTITIONS) return [target.partition_id]
   const partitions = await listReadablePartitions(ctx, target.stream_name)
+  assertFits(ctx, target.stream_name, partitions.length, callsPerPartition)
+  return partitions
+}
+
+/**
+ * `partition_id=all` over `count` partitions must fit the plan's subrequest limit when each costs
+ * `callsPerPartition`: otherwise a clear 400 before any per-partition call (docs/api.md
+ * "partition_id=all").
+ */
+export function assertFits(
+  ctx: UpstreamContext,
+  streamName: string,
+  count: number,
+  callsPerPartition: number
+): void {
   const max = maxPartitionsPerCall(ctx.subrequests.limit, callsPerPartition)
-  if (partitions.length > max) {
+  if (count > max) {
     throw new AppError('invalid_request', {
-      detail: `Stream ${target.stream_name} has ${partitions.length} readable partitions; one call covers at most ${max} on this deployment (Workers subrequest limit ${ctx.subrequests.limit}, ${callsPerPartition} upstream calls per partition). Use single partition_ids, or raise WORKERS_SUBREQUEST_LIMIT on a Paid plan.`,
+      detail: `Stream ${streamName} has ${count} readable partitions; one call covers at most ${max} on this deployment (Workers subrequest limit ${ctx.subrequests.limit}, ${callsPerPartition} upstream calls per partition). Use single partition_ids, or raise WORKERS_SUBREQUEST_LIMIT on a Paid plan.`,
       errors: [{ field: 'partition_id', message: `all covers more than ${max} partitions here` }],
-      extensions: { partition_count: partitions.length, max_partitions_per_call: max },
+      extensions: { partition_count: count, max_partitions_per_call: max },
     })
   }
-  return partitions
 }
