@@ -59,11 +59,46 @@ export const ReceiptSchema = z.object({
   ),
 })
 
+/** int64 as a decimal string (a RESUME_AFTER app's position may be 2^63, hence 20 digits). */
+const INT64_TEXT = (description: string) =>
+  z.string().check(z.regex(/^[0-9]{1,20}$/), about(description))
+
+/** One partition of `GET /v1/checkpoints`: the checkpoint, read as a position in its range. */
+const ReadPositionSchema = z.object({
+  partition_id: CANONICAL_PARTITION,
+  sequence_number: z.nullable(
+    z.string().check(about('Decimal digits, as a string; null when no checkpoint is committed.'))
+  ),
+  status: z
+    .string()
+    .check(about('The partition status from DescribeStream: ACTIVE, or DELETED (still readable).')),
+  range: z.nullable(
+    z
+      .object({
+        earliest: INT64_TEXT('The oldest retained record.'),
+        next: INT64_TEXT('The number the next written record will get.'),
+      })
+      .check(about("DescribeStream's sequence_number_range [earliest : next]; null if none."))
+  ),
+  position: z.nullable(
+    INT64_TEXT(
+      'The sequence number the consumer reads next: the checkpoint, or checkpoint + 1 for apps ' +
+        'named in RESUME_AFTER; null without a checkpoint.'
+    )
+  ),
+  lag: z.nullable(
+    INT64_TEXT(
+      'range.next - position: records still to read (0 when the position is beyond next); ' +
+        'null without a checkpoint.'
+    )
+  ),
+})
+
 export const CheckpointsSchema = z.object({
   stream_name: z.string(),
   app_name: z.string(),
   checkpoint_type: z.literal('LAST_READ'),
-  partitions: z.array(PositionSchema).check(about('In partition order.')),
+  partitions: z.array(ReadPositionSchema).check(about('In partition order.')),
   request_id: REQUEST_ID,
 })
 

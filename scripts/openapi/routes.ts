@@ -99,11 +99,19 @@ export const ROUTES: readonly Route[] = [
       'repeated parameter is a 400, so a typo never becomes a different request ' +
       '(the whole set is components.schemas.CheckpointQuery, additionalProperties false). ' +
       'With the reset ledger on (RESET_LEDGER, default on), each partition is read before ' +
-      'anything is deleted and the reset is recorded: no DELETE is sent if either fails.',
+      'anything is deleted and the reset is recorded: no DELETE is sent if either fails. ' +
+      'A delete is not "start over": with no checkpoint the consumer starts wherever its own ' +
+      'start setting says; for the official DIS Kafka adapter that is LATEST by default, so it ' +
+      'SKIPS every retained record. To replay, move it instead: POST /v1/resets with ' +
+      '{"to": {"type": "earliest"}}. A running consumer overwrites a reset at its next commit; ' +
+      "the ledger entry's verification says whether it held.",
     auth: 'bearer',
     query: 'CheckpointQuery',
     ok: {
-      description: 'The checkpoint was reset (or, for a dry run, would be).',
+      description:
+        'The checkpoint was deleted (or, for a dry run, would be). The consumer then starts at ' +
+        'its own no-checkpoint setting (LATEST for the DIS Kafka adapter: retained data is ' +
+        'skipped); to replay, use POST /v1/resets with to: earliest.',
       schema: ref('Receipt'),
     },
     problems: [...AUTHENTICATED, ...SCOPED_UPSTREAM, 'state_unavailable', 'partition_busy'],
@@ -116,7 +124,10 @@ export const ROUTES: readonly Route[] = [
     description:
       'For internal services and people. The parameters and their rules are those of the ' +
       'DELETE, without dry_run (components.schemas.ReadQuery, additionalProperties false); ' +
-      'scope, retries and error mapping too. HEAD is answered like GET, without a body.',
+      'scope, retries and error mapping too. HEAD is answered like GET, without a body. ' +
+      'Each partition is shown as a position in its retained range (DescribeStream): status, ' +
+      'range, position and lag, every sequence number a decimal string (int64). Costs one ' +
+      'ShowCheckpoint per partition plus one DescribeStream call per 1 000 partitions.',
     auth: 'bearer',
     query: 'ReadQuery',
     ok: {
