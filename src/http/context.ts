@@ -58,11 +58,13 @@ export const requestContext = (now: () => number) =>
     const log = newRequestLog(id, c.req.method, clientRequestId(c.req.header('X-Request-Id')))
     c.set('log', log)
     c.set('startedAt', started)
+    // Set before any response exists, so every response Hono builds — the handler's, a
+    // problem, 404, 405 — is created with them, rather than changed after it was made.
+    c.header('Cache-Control', 'no-store')
+    c.header('X-Request-Id', id)
     try {
       await next()
     } finally {
-      c.res.headers.set('Cache-Control', 'no-store')
-      c.res.headers.set('X-Request-Id', log.request_id)
       log.status = c.res.status
       log.duration_ms = Math.max(0, now() - started)
       writeRequestLog(log)
