@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { canonicalPartitionId } from '../emulator/partition-id.ts'
-import { defaultSeed } from '../emulator/seed.ts'
+import { demoSeed } from '../emulator/seed.ts'
 import { startEmulator } from '../emulator/server.ts'
 import { planDevConfig, readDeveloperSettings, toEnvFile } from './dev-config.ts'
 
@@ -51,6 +51,8 @@ const DEMO_WEBHOOK_SECRET = 'whsec_ZGVtby13ZWJob29rLXNlY3JldC1sb2NhbC1vbmx5ISE='
 const DEMO_TARGET = { stream: 'events', app: 'billing', partition: 7 }
 /** The webhook's, another one, so the two demos do not undo each other's effect. */
 const DEMO_HOOK_TARGET = { stream: 'orders', app: 'billing', partition: 2 }
+/** A stream of the demo world that is being written to: its ranges and lag move. */
+const DEMO_LIVE = { stream: 'payments', app: 'billing' }
 
 function stop(lines: string[]): never {
   for (const line of lines) console.error(`npm run dev: ${line}`)
@@ -64,7 +66,9 @@ try {
   stop([error instanceof Error ? error.message : String(error)])
 }
 
-const seed = defaultSeed()
+// The demo world: the tests' streams plus streams whose records keep arriving and aging out, so
+// ranges, positions and lag move while you watch (docs/emulator.md "The live demo world").
+const seed = demoSeed()
 const project = seed.projects[0]
 const user = seed.users[0]
 if (!project || !user) throw new Error('the emulator seed has no project or user')
@@ -219,7 +223,7 @@ const lines: string[] = [
   `  emulator (IAM + DIS): ${emulator.url}   (counters: curl ${emulator.url}/__emulator/calls)`,
   `  gateway:              ${gateway}`,
   `  console:              ${gateway}/console/   (sign in with ${plan.ownClients ? 'one of your API keys' : `the demo key ${DEMO_KEY}`})`,
-  `  settings:             ${developer.sources.length > 0 ? developer.sources.join(' + ') : 'none (wrangler.jsonc defaults)'}; RESET_LEDGER=${config.ledger ? 'on' : 'off'}`,
+  `  settings:             ${developer.sources.length > 0 ? developer.sources.join(' + ') : 'none (wrangler.jsonc defaults)'}; RESET_LEDGER=${config.ledger ? 'on' : 'off'}, RESET_VERIFY_SECONDS=${config.verifySeconds}`,
   plan.ownClients
     ? `  clients:              GATEWAY_CLIENTS from ${developer.sources.join(' + ')}`
     : `  demo clients:         "demo" (API key ${DEMO_KEY}), "demo-hook" (webhooks)`,
@@ -266,7 +270,32 @@ if (bearer && target) {
       ''
     )
   }
-} else if (bearer) {
+}
+if (bearer && isAllowed(bearer.allow, DEMO_LIVE.stream, DEMO_LIVE.app)) {
+  const live = `stream_name=${DEMO_LIVE.stream}&app_name=${DEMO_LIVE.app}`
+  lines.push(
+    `  Positions on "${DEMO_LIVE.stream}" (a record every 2 s): each partition's range, where "${DEMO_LIVE.app}" reads next, and its lag:`,
+    '',
+    `    curl -s ${auth} \\`,
+    `      "${gateway}/v1/checkpoints?${live}&partition_id=all"`,
+    ''
+  )
+  if (config.ledger && config.verifySeconds > 0) {
+    lines.push(
+      `  Watch verification catch a running consumer: start the emulator's live consumer of "${DEMO_LIVE.app}",`,
+      `  reset partition 0 while it runs, and ${config.verifySeconds} s later the entry says "overwritten":`,
+      '',
+      `    curl -s -X POST ${emulator.url}/__emulator/consumers -H 'Content-Type: application/json' \\`,
+      `      -d '{"stream_name":"${DEMO_LIVE.stream}","app_name":"${DEMO_LIVE.app}","running":true}'`,
+      `    RESET_ID=$(curl -s -X DELETE ${auth} "${gateway}/v1/checkpoints?${live}&partition_id=0" | grep -o 'rst_[a-z2-7]*')`,
+      `    sleep ${config.verifySeconds + 1}; curl -s ${auth} "${gateway}/v1/resets/$RESET_ID"`,
+      '',
+      `  Stop it ("running":false) and reset again: "held".`,
+      ''
+    )
+  }
+}
+if (bearer && !target) {
   lines.push(
     `  Your client "${bearer.id}" may reset none of the emulator's streams (orders, events, big,`,
     '  mixed) for its apps (billing, analytics, audit): add e.g. "events/billing" to its allow.',
