@@ -4,7 +4,7 @@ import { mapWithLimit } from '../lib/concurrency'
 import type { ClientConfig } from '../model/client'
 import { AppError } from '../problems'
 import type { UpstreamContext } from '../upstream/context'
-import { commitCheckpoint, showCheckpoint } from '../upstream/dis'
+import { commitCheckpoint, deleteCheckpoint, showCheckpoint } from '../upstream/dis'
 import { resetNotFound, visibleEntry } from './read'
 import {
   LEASE_MARGIN_MS,
@@ -46,6 +46,11 @@ export interface UndoInput {
  * 5. CommitCheckpoint puts each saved position back; `DIS.4224` → that partition `failed`
  *    with `sequence_expired`. A partial undo may be retried: restored partitions are not sent
  *    again.
+ * A move (`kind: "move"`) is undone the same way, partition by partition for those it
+ * committed: the conflict check compares the current checkpoint with what the move committed
+ * (not with `null`), the saved sequence number and metadata are committed back, and where the
+ * snapshot had no checkpoint the one the move created is deleted (there is nothing to skip).
+ * `unchanged` partitions were never touched and are not part of the undo.
  */
 export async function performUndo(input: UndoInput): Promise<UndoRecord & { reset_id: string }> {
   const { ledger, upstream: ctx, log } = input
@@ -107,27 +112,39 @@ function refuseUnlessUndoable(entry: LedgerEntry, input: UndoInput): void {
     throw new AppError('undo_conflict', {
       detail:
         entry.status === 'abandoned'
-          ? 'This reset stopped before sending any DELETE, so there is nothing to undo'
-          : 'This reset deleted no checkpoint (every DELETE failed), so there is nothing to undo',
+          ? `This reset stopped before ${entry.kind === 'move' ? 'committing any checkpoint' : 'sending any DELETE'}, so there is nothing to undo`
+          : entry.kind === 'move'
+            ? 'This move committed no checkpoint (every partition failed or was unchanged), so there is nothing to undo'
+            : 'This reset deleted no checkpoint (every DELETE failed), so there is nothing to undo',
       extensions: { reset_id: entry.reset_id },
     })
   }
 }
 
-type Plan = { partition_id: string; sequence_number: string | null; metadata: string }
+type Plan = {
+  partition_id: string
+  /** The saved checkpoint to put back; `null` = none (a move's undo deletes what it created). */
+  sequence_number: string | null
+  metadata: string
+  /** What the reset left on the partition: `null` after a delete, `committed` after a move. */
+  left: string | null
+}
 
 /**
- * The partitions an undo puts back: those the reset deleted — and, for an entry stuck
- * `in_progress` (its outcome never recorded), every partition it may have deleted.
+ * The partitions an undo puts back: those the reset deleted or committed — and, for an entry
+ * stuck `in_progress` (its outcome never recorded), every partition it may have changed.
  */
 function planOf(entry: LedgerEntry): Plan[] {
-  const maybeDeleted = entry.status === 'in_progress' ? ['deleted', 'pending'] : ['deleted']
+  const isMove = entry.kind === 'move'
+  const done = isMove ? 'committed' : 'deleted'
+  const maybeChanged = entry.status === 'in_progress' ? [done, 'pending'] : [done]
   return entry.partitions
-    .filter((p) => maybeDeleted.includes(p.result))
+    .filter((p) => maybeChanged.includes(p.result))
     .map((p) => ({
       partition_id: p.partition_id,
       sequence_number: p.previous_sequence_number,
       metadata: p.previous_metadata,
+      left: isMove ? (p.committed ?? null) : null,
     }))
 }
 
@@ -140,10 +157,17 @@ function restoredBefore(entry: LedgerEntry): Map<string, UndoPartition> {
   )
 }
 
-/** The partitions this undo reads and commits: saved positions not yet put back. */
+/**
+ * The partitions this undo reads and sends: saved positions not yet put back. A delete's
+ * partitions without a saved checkpoint are already as they were; a move's are not (the move
+ * created a checkpoint there, which the undo deletes).
+ */
 function pendingRestores(entry: LedgerEntry): Plan[] {
   const done = restoredBefore(entry)
-  return planOf(entry).filter((p) => p.sequence_number !== null && !done.has(p.partition_id))
+  const isMove = entry.kind === 'move'
+  return planOf(entry).filter(
+    (p) => (isMove || p.sequence_number !== null) && !done.has(p.partition_id)
+  )
 }
 
 async function restore(
@@ -161,7 +185,7 @@ async function restore(
     showCheckpoint(ctx, { ...target, partition_id: p.partition_id })
   )
   const moved = toRestore.flatMap((p, i) =>
-    current[i]?.sequence_number === null
+    (current[i]?.sequence_number ?? null) === p.left
       ? []
       : [{ partition_id: p.partition_id, sequence_number: current[i]?.sequence_number ?? null }]
   )
@@ -175,14 +199,13 @@ async function restore(
   const errors: AppError[] = []
   const committed = await mapWithLimit(toRestore, FAN_OUT, async (p): Promise<UndoPartition> => {
     try {
-      await commitCheckpoint(
-        ctx,
-        { ...target, partition_id: p.partition_id },
-        {
-          sequence_number: p.sequence_number ?? '',
+      const ref = { ...target, partition_id: p.partition_id }
+      if (p.sequence_number === null) await deleteCheckpoint(ctx, ref)
+      else
+        await commitCheckpoint(ctx, ref, {
+          sequence_number: p.sequence_number,
           metadata: p.metadata,
-        }
-      )
+        })
       return { partition_id: p.partition_id, result: 'restored' }
     } catch (error) {
       if (!(error instanceof AppError)) throw error
