@@ -42,6 +42,17 @@ export const FIELD_DOCS: Record<string, { description: string; examples?: unknow
       'header is what is checked).',
   },
   data: { description: 'The flat request object.' },
+  to: {
+    description:
+      'Optional: move the checkpoint to a position instead of deleting it, exactly as ' +
+      'POST /v1/resets (earliest, latest, timestamp, duration, sequence_number, shift_by, app, ' +
+      'delete). Without it the delivery is the DELETE.',
+  },
+  out_of_range: {
+    description:
+      'With to: reject (default) answers 409 position_out_of_range; clamp moves to the nearest ' +
+      'retained bound.',
+  },
   limit: { description: 'Entries per page, 1-100.', examples: ['20'] },
   cursor: { description: 'The next_cursor of the previous page (opaque).' },
   force: {

@@ -4,7 +4,7 @@ import { ReadQuerySchema, ResetListQuerySchema, UndoQuerySchema } from '../../sr
 import { RESET_ID } from '../../src/ledger/entry.ts'
 import { CheckpointQuerySchema } from '../../src/model/checkpoint-target.ts'
 import { MoveBodyDocSchema } from '../../src/webhooks/move-body.ts'
-import { EnvelopeSchema, FlatSchema } from '../../src/webhooks/payload.ts'
+import { EnvelopeDocSchema, FlatDocSchema } from '../../src/webhooks/payload.ts'
 
 /**
  * The schemas the routes validate with — the only request shapes the document describes, so the
@@ -17,8 +17,8 @@ export const REQUEST_SCHEMAS = {
   ReadQuery: ReadQuerySchema,
   ResetListQuery: ResetListQuerySchema,
   UndoQuery: UndoQuerySchema,
-  WebhookFlatBody: FlatSchema,
-  WebhookEnvelopeBody: EnvelopeSchema,
+  WebhookFlatBody: FlatDocSchema,
+  WebhookEnvelopeBody: EnvelopeDocSchema,
   MoveBody: MoveBodyDocSchema,
   /** `{client_id}` of the webhook route is a configured client id. */
   ClientId: ClientSchema.shape.id,

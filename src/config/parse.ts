@@ -1,8 +1,7 @@
 import { bytesToHex, decodeBase64, decodeHex } from '../lib/crypto'
-import type { CheckpointTarget } from '../model/checkpoint-target'
 import { APP_NAME, partitionSelector, STREAM_NAME } from '../model/checkpoint-target'
 import type { ClientConfig } from '../model/client'
-import { compileAllowRule, isAllowed } from '../model/client'
+import { compileAllowRule, isAllowed, parseHookMove } from '../model/client'
 import { parseResumeAfter } from '../model/positions'
 import {
   ClientsSchema,
@@ -193,13 +192,31 @@ function parseTarget(
   raw: NonNullable<RawClient['target']>,
   where: string,
   reasons: string[]
-): CheckpointTarget | undefined {
+): ClientConfig['target'] {
   const partition = partitionSelector(raw.partition_id)
   if (!STREAM_NAME.test(raw.stream_name)) reasons.push(`${where}.stream_name has an invalid format`)
   if (!APP_NAME.test(raw.app_name)) reasons.push(`${where}.app_name has an invalid format`)
   if (!partition) reasons.push(`${where}.partition_id has an invalid format`)
-  if (!partition) return undefined
-  return { stream_name: raw.stream_name, app_name: raw.app_name, partition_id: partition }
+  const move = parseHookMove({ to: withShiftText(raw.to), out_of_range: raw.out_of_range })
+  if (!move.ok) reasons.push(...move.errors.map((e) => `${where}.${e.field}: ${e.message}`))
+  if (!partition || !move.ok) return undefined
+  return {
+    stream_name: raw.stream_name,
+    app_name: raw.app_name,
+    partition_id: partition,
+    ...(move.move ? { move: move.move } : {}),
+  }
+}
+
+/**
+ * The configuration is read with JSON.parse, which loses how `shift_by` was written; the move
+ * model wants its text, so an integer gets its decimal form back (anything else stays a 400-style
+ * reason).
+ */
+function withShiftText(to: unknown): unknown {
+  if (typeof to !== 'object' || to === null || !('shift_by' in to)) return to
+  const shift = (to as { shift_by: unknown }).shift_by
+  return Number.isSafeInteger(shift) ? { ...to, shift_by: { source: String(shift) } } : to
 }
 
 function webhookKeys(raw: RawClient, where: string, reasons: string[]): Uint8Array[] {
@@ -221,7 +238,7 @@ function webhookKeys(raw: RawClient, where: string, reasons: string[]): Uint8Arr
 
 function toClient(
   raw: RawClient,
-  target: CheckpointTarget | undefined,
+  target: ClientConfig['target'],
   webhookKeys: Uint8Array[]
 ): ClientConfig {
   return {

@@ -63,6 +63,9 @@ const TargetSchema = z.strictObject({
   stream_name: z.string(),
   app_name: z.string(),
   partition_id: z.union([z.string(), z.number()]),
+  // A move every delivery performs (checked by the move model in parse.ts).
+  to: z.optional(z.unknown()),
+  out_of_range: z.optional(z.unknown()),
 })
 
 export const ClientSchema = z

@@ -7,10 +7,10 @@ import { parseConfig } from '../config/parse'
 import { EnvSchema } from '../config/schema'
 import type { RequestLog } from '../log'
 import { newRequestLog, writeRequestLog } from '../log'
-import type { CheckpointTarget } from '../model/checkpoint-target'
 import type { ClientConfig } from '../model/client'
 import { AppError, PROBLEM_TYPE_BASE, PROBLEMS } from '../problems'
 import type { TokenCache } from '../upstream/context'
+import type { WebhookRequest } from '../webhooks/payload'
 import type { VerifiedDelivery } from '../webhooks/signatures'
 
 /** Hono environment of the gateway: Worker bindings plus per-request variables. */
@@ -28,7 +28,7 @@ export type AppEnv = {
     /** Webhook route: the verified delivery and its raw body. */
     delivery: VerifiedDelivery & { body: Uint8Array }
     /** Webhook route: the reset the delivery asks for, validated and in scope. */
-    hookTarget: CheckpointTarget & { dry_run: boolean }
+    hookTarget: WebhookRequest
   }
 }
 

@@ -1,4 +1,10 @@
 import type { CheckpointTarget } from './checkpoint-target'
+import {
+  type MoveFieldError,
+  type MoveTarget,
+  type OutOfRange,
+  parseMoveRequest,
+} from './move-target'
 
 export interface ClientConfig {
   id: string
@@ -7,10 +13,38 @@ export interface ClientConfig {
   /** HMAC keys decoded from `webhook_secrets` (the secrets themselves are not kept). */
   webhookKeys: Uint8Array[]
   signature: 'standard-webhooks' | 'github'
-  target: CheckpointTarget | undefined
+  /** A fixed webhook target, with the move every delivery performs when it names one. */
+  target: (CheckpointTarget & { move?: HookMove }) | undefined
   allow: AllowRule[]
   /** The same rules as written (`stream/app`), for filtering the ledger inside its object. */
   allowPatterns: string[]
+}
+
+/**
+ * A webhook's move (docs/api.md "Webhooks"): the `to` and `out_of_range` of a delivery's body or
+ * of a client's fixed `target`. Without `to` the delivery is the DELETE.
+ */
+export interface HookMove {
+  to: MoveTarget
+  out_of_range: OutOfRange
+}
+
+/**
+ * The optional `to` / `out_of_range` of a webhook body or fixed target: none → no move;
+ * `out_of_range` alone is an error (there is nothing to clamp).
+ */
+export function parseHookMove(raw: {
+  to?: unknown
+  out_of_range?: unknown
+}): { ok: true; move?: HookMove } | { ok: false; errors: MoveFieldError[] } {
+  if (raw.to === undefined) {
+    return raw.out_of_range === undefined
+      ? { ok: true }
+      : { ok: false, errors: [{ field: 'out_of_range', message: 'out_of_range needs to' }] }
+  }
+  const parsed = parseMoveRequest(raw)
+  if (!parsed.ok) return parsed
+  return { ok: true, move: { to: parsed.to, out_of_range: parsed.outOfRange } }
 }
 
 /**

@@ -11,7 +11,9 @@ import {
   STREAM_NAME_RULE,
   toPartitionSelector,
 } from '../model/checkpoint-target'
-import { AppError, toFieldErrors } from '../problems'
+import { type HookMove, parseHookMove } from '../model/client'
+import { MoveTargetSchema, OutOfRangeSchema } from '../model/move-target'
+import { AppError, type FieldError, toFieldErrors } from '../problems'
 import { NotPlainDigits } from './body'
 
 export { decodeStrictJson as decodeJsonBody } from './body'
@@ -47,6 +49,9 @@ export const FlatSchema = z.strictObject({
     z.literal('LAST_READ', { error: 'checkpoint_type must be LAST_READ' })
   ),
   dry_run: z.optional(z.boolean({ error: 'dry_run must be true or false (a JSON boolean)' })),
+  // A move (docs/api.md "Moving a checkpoint"), validated by the move model with dotted names.
+  to: z.optional(z.unknown()),
+  out_of_range: z.optional(z.unknown()),
 })
 
 export const EnvelopeSchema = z.strictObject({
@@ -55,15 +60,39 @@ export const EnvelopeSchema = z.strictObject({
   data: FlatSchema,
 })
 
-/** Parses a decoded JSON body into a canonical target, or throws a 400 naming every bad field. */
-export function parseWebhookPayload(json: unknown): CheckpointTarget & { dry_run: boolean } {
+/**
+ * The same bodies as the OpenAPI document describes them: `to` and `out_of_range` with their own
+ * schemas (every `to` variant), which `parseWebhookPayload` applies with dotted field names.
+ */
+export const FlatDocSchema = z.strictObject({
+  ...FlatSchema.shape,
+  to: z.optional(MoveTargetSchema),
+  out_of_range: OutOfRangeSchema,
+})
+export const EnvelopeDocSchema = z.strictObject({ ...EnvelopeSchema.shape, data: FlatDocSchema })
+
+/** What a delivery asks for: a target, and a move (`to`) when it carries one. */
+export type WebhookRequest = CheckpointTarget & { dry_run: boolean; move?: HookMove }
+
+/**
+ * Parses a decoded JSON body into a canonical target (and a move, when it carries `to`), or
+ * throws a 400 naming every bad field.
+ */
+export function parseWebhookPayload(json: unknown): WebhookRequest {
   const isEnvelope = typeof json === 'object' && json !== null && 'data' in json
   const result = isEnvelope ? EnvelopeSchema.safeParse(json) : FlatSchema.safeParse(json)
-  if (!result.success) {
-    throw new AppError('invalid_request', {
-      detail: 'The webhook body is invalid',
-      errors: toFieldErrors(result.error.issues),
-    })
+  const errors: FieldError[] = result.success ? [] : toFieldErrors(result.error.issues)
+  const raw = (isEnvelope ? (json as { data?: unknown }).data : json) as {
+    to?: unknown
+    out_of_range?: unknown
+  } | null
+  const move = parseHookMove(typeof raw === 'object' && raw !== null ? raw : {})
+  if (!move.ok) {
+    const prefix = isEnvelope ? 'data.' : ''
+    errors.push(...move.errors.map((e) => ({ ...e, field: `${prefix}${e.field}` })))
+  }
+  if (!result.success || !move.ok) {
+    throw new AppError('invalid_request', { detail: 'The webhook body is invalid', errors })
   }
   const flat = 'data' in result.data ? result.data.data : result.data
   return {
@@ -71,5 +100,6 @@ export function parseWebhookPayload(json: unknown): CheckpointTarget & { dry_run
     app_name: flat.app_name,
     partition_id: flat.partition_id,
     dry_run: flat.dry_run ?? false,
+    ...(move.move ? { move: move.move } : {}),
   }
 }
