@@ -295,6 +295,28 @@ if (bearer && isAllowed(bearer.allow, DEMO_LIVE.stream, DEMO_LIVE.app)) {
     )
   }
 }
+if (bearer && config.ledger && isAllowed(bearer.allow, DEMO_LIVE.stream, DEMO_LIVE.app)) {
+  // A time move is planned first (dry run → ETag), then applied only if no checkpoint moved
+  // since the plan (If-Match), and undone like a delete (docs/api.md "Moving a checkpoint").
+  const rewind = `{"stream_name":"${DEMO_LIVE.stream}","app_name":"${DEMO_LIVE.app}","partition_id":"all","to":{"type":"duration","duration":"PT1H"}`
+  const json = `-H 'Content-Type: application/json'`
+  lines.push(
+    `  Rewind "${DEMO_LIVE.app}" on "${DEMO_LIVE.stream}" by 1 hour: plan it (per partition: current → new position, with the`,
+    "  timestamp of the record found), keep the plan's ETag, then apply it only if nothing moved since:",
+    '',
+    `    curl -s -D /tmp/plan.headers -X POST ${auth} ${json} \\`,
+    `      -d '${rewind},"dry_run":true}' "${gateway}/v1/resets"`,
+    `    ETAG=$(grep -i '^etag:' /tmp/plan.headers | cut -d' ' -f2 | tr -d '\\r')`,
+    `    RESET_ID=$(curl -s -X POST ${auth} ${json} -H "If-Match: $ETAG" \\`,
+    `      -d '${rewind}}' "${gateway}/v1/resets" | grep -o 'rst_[a-z2-7]*')`,
+    '',
+    '  (412 checkpoints_changed instead if a consumer committed after the plan: nothing is changed.)',
+    '  Undo the move: every partition gets its previous checkpoint back, metadata included:',
+    '',
+    `    curl -i -X POST ${auth} "${gateway}/v1/resets/$RESET_ID/undo"`,
+    ''
+  )
+}
 if (bearer && !target) {
   lines.push(
     `  Your client "${bearer.id}" may reset none of the emulator's streams (orders, events, big,`,
