@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { ClientSchema } from '../../src/config/schema.ts'
-import { ReadQuerySchema, ResetListQuerySchema, UndoQuerySchema } from '../../src/http/query.ts'
+import { readQuerySchema, resetListQuerySchema, undoQuerySchema } from '../../src/http/query.ts'
 import { RESET_ID } from '../../src/ledger/entry.ts'
 import { CheckpointQuerySchema } from '../../src/model/checkpoint-target.ts'
 import { MoveBodyDocSchema } from '../../src/webhooks/move-body.ts'
@@ -10,13 +10,13 @@ import { EnvelopeDocSchema, FlatDocSchema } from '../../src/webhooks/payload.ts'
  * The schemas the routes validate with — the only request shapes the document describes, so the
  * description cannot drift from the code (issue 6). Everything here is imported, never copied.
  * A new route's query or body schema is added here, then referenced from routes.ts by its id.
- * (`GET /v1/resets/{reset_id}` validates with NoQuerySchema: no query parameters at all.)
+ * (`GET /v1/resets/{reset_id}` validates with noQuerySchema: no query parameters at all.)
  */
 export const REQUEST_SCHEMAS = {
   CheckpointQuery: CheckpointQuerySchema,
-  ReadQuery: ReadQuerySchema,
-  ResetListQuery: ResetListQuerySchema,
-  UndoQuery: UndoQuerySchema,
+  ReadQuery: readQuerySchema(),
+  ResetListQuery: resetListQuerySchema(),
+  UndoQuery: undoQuerySchema(),
   WebhookFlatBody: FlatDocSchema,
   WebhookEnvelopeBody: EnvelopeDocSchema,
   MoveBody: MoveBodyDocSchema,

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import * as z from 'zod/mini'
 import { decodeCursor } from '../ledger/store'
+import { lazy } from '../lib/lazy'
 import { untrusted } from '../log'
 import {
   APP_NAME,
@@ -29,9 +30,12 @@ const EMPTY_NAME = /[?&]=/
  * unknown one, its name only — never its value: callers put keys in query strings by mistake
  * (`?access_token=…`), and a log is no place for them (OWASP Logging Cheat Sheet, "Data to
  * exclude"). A parameter with an empty name (`?=x`) is refused before the schema runs.
+ *
+ * `schemaOf` is called on the first request the route serves (src/lib/lazy.ts: a route not taken
+ * before a cold start's first reset costs that start nothing).
  */
-export function validateQuery<T extends z.ZodMiniObject>(schema: T) {
-  const known = new Set(Object.keys(schema.shape))
+export function validateQuery<T extends z.ZodMiniObject>(schemaOf: () => T) {
+  const knownOf = lazy(() => new Set(Object.keys(schemaOf().shape)))
   return createMiddleware<
     AppEnv,
     string,
@@ -43,11 +47,11 @@ export function validateQuery<T extends z.ZodMiniObject>(schema: T) {
       const values = queries[field] ?? []
       value[field] = values.length === 1 ? (values[0] ?? '') : values
     }
-    const result = z.safeParse(schema, value)
+    const result = z.safeParse(schemaOf(), value)
     const emptyName = EMPTY_NAME.test(c.req.url)
     if (!result.success || emptyName) {
       c.get('log').rejected = Object.entries(queries).map(([field, values]) =>
-        known.has(field)
+        knownOf().has(field)
           ? { field, value: untrusted(values.join(',')) }
           : { field: untrusted(field) }
       )
@@ -66,40 +70,45 @@ export function validateQuery<T extends z.ZodMiniObject>(schema: T) {
 
 /**
  * Query schemas of the read and ledger routes (docs/api.md "Safety net", "Reading checkpoints").
- * Strict objects like the DELETE's: an unknown or repeated parameter is a 400.
+ * Strict objects like the DELETE's: an unknown or repeated parameter is a 400. Each is built on
+ * first use (src/lib/lazy.ts).
  */
 
 /** `GET /v1/checkpoints`: the DELETE's parameters, without `dry_run` (a read changes nothing). */
-export const ReadQuerySchema = z.omit(CheckpointQuerySchema, { dry_run: true })
+export const readQuerySchema = lazy(() => z.omit(CheckpointQuerySchema, { dry_run: true }))
 
 export const RESETS_LIMIT_DEFAULT = 20
 const LIMIT_RULE = 'limit must be a whole number from 1 to 100'
 
 /** `GET /v1/resets`. */
-export const ResetListQuerySchema = z.strictObject({
-  stream_name: z.optional(name('stream_name', STREAM_NAME, STREAM_NAME_RULE)),
-  app_name: z.optional(name('app_name', APP_NAME, APP_NAME_RULE)),
-  limit: z.optional(
-    z.pipe(
-      z
-        .string({ error: once('limit') })
-        .check(z.regex(/^([1-9][0-9]?|100)$/, { error: LIMIT_RULE })),
-      z.transform(Number)
-    )
-  ),
-  cursor: z.optional(
-    z.string({ error: once('cursor') }).check(
-      z.refine((cursor) => decodeCursor(cursor) !== undefined, {
-        error: 'cursor must be a next_cursor value from a previous page',
-      })
-    )
-  ),
-})
+export const resetListQuerySchema = lazy(() =>
+  z.strictObject({
+    stream_name: z.optional(name('stream_name', STREAM_NAME, STREAM_NAME_RULE)),
+    app_name: z.optional(name('app_name', APP_NAME, APP_NAME_RULE)),
+    limit: z.optional(
+      z.pipe(
+        z
+          .string({ error: once('limit') })
+          .check(z.regex(/^([1-9][0-9]?|100)$/, { error: LIMIT_RULE })),
+        z.transform(Number)
+      )
+    ),
+    cursor: z.optional(
+      z.string({ error: once('cursor') }).check(
+        z.refine((cursor) => decodeCursor(cursor) !== undefined, {
+          error: 'cursor must be a next_cursor value from a previous page',
+        })
+      )
+    ),
+  })
+)
 
 /** `POST /v1/resets/{reset_id}/undo`. */
-export const UndoQuerySchema = z.strictObject({
-  force: z.optional(z.enum(['true', 'false'], { error: 'force must be true or false' })),
-})
+export const undoQuerySchema = lazy(() =>
+  z.strictObject({
+    force: z.optional(z.enum(['true', 'false'], { error: 'force must be true or false' })),
+  })
+)
 
 /** `GET /v1/resets/{reset_id}` takes no query parameters. */
-export const NoQuerySchema = z.strictObject({})
+export const noQuerySchema = lazy(() => z.strictObject({}))

@@ -1,13 +1,16 @@
 import { Hono } from 'hono'
 import { bearerRoute } from '../http/bearer'
 import type { AppEnv } from '../http/context'
-import { ReadQuerySchema, validateQuery } from '../http/query'
+import { readQuerySchema, validateQuery } from '../http/query'
 import { chargeFanOut } from '../http/rate-limit'
 import { backgroundFor, ledgerFor, upstreamFor } from '../http/services'
 import { CheckpointQuerySchema } from '../model/checkpoint-target'
 import { performReset } from '../reset/perform-reset'
 import { readCheckpoints } from '../reset/read'
 import type { UpstreamDeps } from '../upstream/context'
+
+/** Built at module evaluation: the first reset needs it anyway (validateQuery in http/query.ts). */
+const checkpointQuery = () => CheckpointQuerySchema
 
 /**
  * `/v1/checkpoints` for internal services (Bearer):
@@ -16,7 +19,7 @@ import type { UpstreamDeps } from '../upstream/context'
  */
 export function checkpointRoutes(deps: UpstreamDeps) {
   return new Hono<AppEnv>()
-    .delete('/', ...bearerRoute(), validateQuery(CheckpointQuerySchema), async (c) => {
+    .delete('/', ...bearerRoute(), validateQuery(checkpointQuery), async (c) => {
       const query = c.req.valid('query')
       const receipt = await performReset({
         client: c.get('client'),
@@ -36,7 +39,7 @@ export function checkpointRoutes(deps: UpstreamDeps) {
       })
       return c.json(receipt, 200)
     })
-    .get('/', ...bearerRoute(), validateQuery(ReadQuerySchema), async (c) => {
+    .get('/', ...bearerRoute(), validateQuery(readQuerySchema), async (c) => {
       const query = c.req.valid('query')
       const answer = await readCheckpoints({
         client: c.get('client'),

@@ -2,10 +2,10 @@ import { Hono } from 'hono'
 import { bearerRoute } from '../http/bearer'
 import type { AppEnv } from '../http/context'
 import {
-  NoQuerySchema,
+  noQuerySchema,
   RESETS_LIMIT_DEFAULT,
-  ResetListQuerySchema,
-  UndoQuerySchema,
+  resetListQuerySchema,
+  undoQuerySchema,
   validateQuery,
 } from '../http/query'
 import { chargeFanOut } from '../http/rate-limit'
@@ -38,7 +38,7 @@ const MOVES_NEED_LEDGER =
 export function resetRoutes(deps: UpstreamDeps) {
   const auth = bearerRoute()
   return new Hono<AppEnv>()
-    .get('/', ...auth, validateQuery(ResetListQuerySchema), async (c) => {
+    .get('/', ...auth, validateQuery(resetListQuerySchema), async (c) => {
       const query = c.req.valid('query')
       const page = await requireLedger(c, deps).list({
         allow: c.get('client').allowPatterns,
@@ -56,7 +56,7 @@ export function resetRoutes(deps: UpstreamDeps) {
         200
       )
     })
-    .get('/:reset_id', ...auth, validateQuery(NoQuerySchema), async (c) => {
+    .get('/:reset_id', ...auth, validateQuery(noQuerySchema), async (c) => {
       const ledger = requireLedger(c, deps)
       const entry = await visibleEntry(ledger, c.get('client'), c.req.param('reset_id'))
       c.get('log').reset_id = entry.reset_id
@@ -110,7 +110,7 @@ export function resetRoutes(deps: UpstreamDeps) {
       c.header('ETag', etag)
       return c.json(answer, 200)
     })
-    .post('/:reset_id/undo', ...auth, validateQuery(UndoQuerySchema), async (c) => {
+    .post('/:reset_id/undo', ...auth, validateQuery(undoQuerySchema), async (c) => {
       const undo = await performUndo({
         client: c.get('client'),
         resetId: c.req.param('reset_id'),
