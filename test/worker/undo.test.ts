@@ -79,6 +79,8 @@ describe('undo', () => {
       'delete_checkpoint',
       'show_checkpoint',
       'commit_checkpoint',
+      // The read: its range (DescribeStream), then the checkpoint.
+      'describe_stream',
       'show_checkpoint',
     ])
     const commit = requests.find((r) => r.route === 'commit_checkpoint')
