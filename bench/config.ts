@@ -106,6 +106,14 @@ export function resetPath(partition = PARTITION): string {
 
 export const REQUEST_HEADERS = { authorization: `Bearer ${API_KEY}` }
 
+/** The move case's body: "rewind 1 hour" of the same partition, applied (not a plan). */
+export const MOVE_BODY = JSON.stringify({
+  stream_name: STREAM,
+  app_name: APP,
+  partition_id: PARTITION,
+  to: { type: 'duration', duration: 'PT1H' },
+})
+
 /** The webhook body: the same reset as `resetPath()`, as a flat JSON object. */
 export const WEBHOOK_BODY = JSON.stringify({
   stream_name: STREAM,

@@ -4,6 +4,7 @@ import type { AllPartitionsRun } from './cases/all-partitions.ts'
 import { type ColdStartResult, coldExcess, coldRatio } from './cases/cold-start.ts'
 import type { FullResetAtLatency, FullResetResult } from './cases/full-reset.ts'
 import type { IamResult } from './cases/iam.ts'
+import type { MoveResult } from './cases/move.ts'
 import type { PureProxyResult, SimulatedLimiterResult } from './cases/pure-proxy.ts'
 import type { WebhookResult } from './cases/webhook.ts'
 import { CPU_TARGET_ADDED_US, type WorkerCpuResult } from './cases/worker-cpu.ts'
@@ -11,6 +12,7 @@ import { BENCH_RATE_LIMIT, PLAN, type Turn } from './config.ts'
 import type { Machine } from './machine.ts'
 import { type Spread, spread } from './stats.ts'
 import type { TurnResult, VariantSummary } from './turns.ts'
+import type { UpstreamCounts } from './upstream.ts'
 
 export interface BenchResults {
   date: string
@@ -23,6 +25,7 @@ export interface BenchResults {
   pureProxy?: PureProxyResult
   simulatedLimiter?: SimulatedLimiterResult
   fullReset?: FullResetResult
+  move?: MoveResult
   webhook?: WebhookResult
   /** IAM calls each long-lived gateway made over all its load turns. */
   warmIam?: { gateway: string; iamCalls: number }[]
@@ -114,6 +117,20 @@ export function targetRows(r: BenchResults): TargetRow[] {
       target: `Pure proxy p99 ≤ ${TARGET.p99VsRaw}× raw passthrough`,
       measured: x(p.p99VsRaw) + failuresNote(failures),
       result: failures ? 'n/a' : verdict(p.p99VsRaw.median <= TARGET.p99VsRaw),
+    })
+  }
+  const mv = r.move
+  if (mv) {
+    const failures = mv.gateway.failures + mv.hono.failures
+    rows.push({
+      target: `Time move of one partition, ${mv.upstreamMs} ms upstream: added p50 ≤ ${TARGET.addedP50Ms} ms`,
+      measured: signed(mv.addedP50Ms, ' ms') + failuresNote(failures),
+      result: failures ? 'n/a' : verdict(mv.addedP50Ms.median <= TARGET.addedP50Ms),
+    })
+    rows.push({
+      target: `Time move of one partition, ${mv.upstreamMs} ms upstream: added p99 ≤ ${TARGET.addedP99Ms} ms`,
+      measured: signed(mv.addedP99Ms, ' ms') + failuresNote(failures),
+      result: failures ? 'n/a' : verdict(mv.addedP99Ms.median <= TARGET.addedP99Ms),
     })
   }
   const f = r.fullReset
@@ -362,6 +379,32 @@ network time; on Cloudflare each is a round trip to the object's location.
 ${fullResetAt(f.instant, PLAN.resetInstant)}
 
 ${fullResetAt(f.delayed, PLAN.resetDelayed)}`
+}
+
+function dis(c: UpstreamCounts): string {
+  return `${c.describe} DescribeStream, ${c.snapshot} ShowCheckpoint, ${c.cursor} GetCursor, ${c.records} GetRecords, ${c.commit} CommitCheckpoint`
+}
+
+function moveSection(mv: MoveResult): string {
+  return `### Time move of one partition ("rewind 1 hour", \`POST /v1/resets\`) vs bare Hono making the same DIS calls
+
+The gateway: DescribeStream, snapshot, GetCursor AT_TIMESTAMP, GetRecords, partition lease and
+ledger entry (Durable Object), CommitCheckpoint, read-back, ledger outcome. The bare Hono worker:
+the same DIS calls one after the other, nothing else. DIS calls per request, counted at the
+upstream: bare Hono ${dis(mv.calls.hono)}; gateway ${dis(mv.calls.gateway)}.
+
+${turnDescription(mv.turn, mv.upstreamMs)}.
+
+${table(SUMMARY_HEADER, [summaryRows(mv.hono), summaryRows(mv.gateway)])}
+
+${table(
+  ['Gateway − bare Hono (per round, then median)', 'Value'],
+  [
+    ['added p50', signed(mv.addedP50Ms, ' ms')],
+    ['added p99', signed(mv.addedP99Ms, ' ms')],
+    ['added CPU per request', signed(mv.cpuOverHonoUs, ' µs', 0)],
+  ]
+)}`
 }
 
 function webhookSection(w: WebhookResult): string {
@@ -636,6 +679,7 @@ export function renderResults(r: BenchResults): string {
     r.pureProxy && pureProxySection(r.pureProxy),
     r.simulatedLimiter && simulatedLimiterSection(r.simulatedLimiter),
     r.fullReset && fullResetSection(r.fullReset),
+    r.move && moveSection(r.move),
     r.webhook && webhookSection(r.webhook),
     (r.iam || r.warmIam) && iamSection(r),
     r.coldStart && coldStartSection(r.coldStart),

@@ -7,7 +7,7 @@
  * are built; this process (load generator and upstream) is pinned to the other core.
  *
  * Flags: `--quick` runs every case with short turns (written to bench/.out/RESULTS.quick.md);
- * `--only=cpu,proxy,reset,webhook,iam,cold,all` runs some cases (written to bench/.out too).
+ * `--only=cpu,proxy,reset,move,webhook,iam,cold,all` runs some cases (written to bench/.out too).
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,6 +16,7 @@ import { measureAllPartitions } from './cases/all-partitions.ts'
 import { measureColdStart } from './cases/cold-start.ts'
 import { measureFullReset } from './cases/full-reset.ts'
 import { measureIam } from './cases/iam.ts'
+import { measureMove } from './cases/move.ts'
 import { measurePureProxy, measureSimulatedLimiter } from './cases/pure-proxy.ts'
 import { measureWebhook } from './cases/webhook.ts'
 import { measureWorkerCpu } from './cases/worker-cpu.ts'
@@ -29,7 +30,7 @@ import { startUpstream } from './upstream.ts'
 import { readGatewayWiring } from './wiring.ts'
 import { pinBench } from './workerd.ts'
 
-const CASES = ['cpu', 'proxy', 'reset', 'webhook', 'iam', 'cold', 'all'] as const
+const CASES = ['cpu', 'proxy', 'reset', 'move', 'webhook', 'iam', 'cold', 'all'] as const
 type CaseName = (typeof CASES)[number]
 
 const onlyArg = process.argv.find((arg) => arg.startsWith('--only='))
@@ -154,6 +155,14 @@ try {
         gateway: 'RESET_LEDGER=on (full reset)',
         iamCalls: upstream.iamTotal() - iamBefore,
       })
+    })
+  }
+  if (only.has('move')) {
+    await guarded('time move', async () => {
+      say('time move of one partition (rewind 1 hour) vs bare Hono making the same DIS calls')
+      const hono = await warmBaseline(make.hono(true))
+      const gateway = await start(make.gateway({ ledger: 'on' }))
+      results.move = await measureMove({ hono, gateway }, upstream, say)
     })
   }
   if (warmIam.length > 0) results.warmIam = warmIam

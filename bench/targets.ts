@@ -4,6 +4,7 @@ import {
   baselineBindings,
   type GatewayVars,
   gatewayBindings,
+  MOVE_BODY,
   REQUEST_HEADERS,
   resetPath,
   WEBHOOK_BODY,
@@ -68,6 +69,16 @@ export function targets(bundles: Bundles, wiring: GatewayWiring, upstreamUrl: st
 /** `DELETE /v1/checkpoints?…` with the bench client's key. */
 export function bearerReset(partition?: string): RequestShape {
   return { method: 'DELETE', path: resetPath(partition), headers: REQUEST_HEADERS }
+}
+
+/** `POST /v1/resets`: "rewind 1 hour" of one partition (a time move), with the bench client's key. */
+export function bearerMove(): RequestShape {
+  return {
+    method: 'POST',
+    path: '/v1/resets',
+    headers: { ...REQUEST_HEADERS, 'content-type': 'application/json' },
+    body: MOVE_BODY,
+  }
 }
 
 export const HEALTHZ: RequestShape = { method: 'GET', path: '/healthz', headers: {} }

@@ -18,9 +18,13 @@ export const SLOT = {
   partitions: 8,
   /** IAM calls since the upstream started: never reset, for whole-run totals. */
   iamTotal: 9,
+  /** A time move's calls: GetCursor AT_TIMESTAMP, GetRecords, CommitCheckpoint. */
+  cursor: 10,
+  records: 11,
+  commit: 12,
 } as const
 
-export const SLOTS = 10
+export const SLOTS = 13
 
 /** Slots `reset()` clears: the counters, not the settings or the live in-flight gauge. */
 export const COUNTER_SLOTS: readonly number[] = [
@@ -30,6 +34,9 @@ export const COUNTER_SLOTS: readonly number[] = [
   SLOT.describe,
   SLOT.other,
   SLOT.disMaxInFlight,
+  SLOT.cursor,
+  SLOT.records,
+  SLOT.commit,
 ]
 
 /**

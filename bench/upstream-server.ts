@@ -1,6 +1,7 @@
 /**
  * The bench upstream: IAM's token call and the DIS calls the gateway makes — DeleteCheckpoint,
- * ShowCheckpoint (the v2 snapshot) and DescribeStream — answered at once or after a fixed
+ * ShowCheckpoint (the v2 snapshot), DescribeStream (with ranges, paged by start_partitionId and
+ * limit_partitions), and a time move's GetCursor, GetRecords and CommitCheckpoint — answered at once or after a fixed
  * latency, on 127.0.0.1. Runs in its own worker thread so the load generator on the main thread
  * never delays its answers. Counts and settings live in a SharedArrayBuffer that the main thread
  * reads and writes without a round trip. Plain node:http and no state beyond counters: the
@@ -24,6 +25,11 @@ const CHECKPOINTS = `/v2/${settings.projectId}/checkpoints`
 const DESCRIBE = new RegExp(`^/v2/${settings.projectId}/streams/([A-Za-z0-9_-]+)$`)
 /** A committed checkpoint, so a snapshot has something to record. */
 const SNAPSHOT_BODY = '{"sequence_number":"10","metadata":""}'
+const CURSORS = `/v2/${settings.projectId}/cursors`
+const RECORDS = `/v2/${settings.projectId}/records`
+/** Every partition holds [0 : 1000]; a time move finds record 500 (never the snapshot's 10). */
+const RANGE = '[0 : 1000]'
+const CURSOR_BODY = '{"partition_cursor":"bench-cursor"}'
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body = '') {
   res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) })
@@ -41,13 +47,31 @@ function issueToken(res: ServerResponse) {
   send(res, 201, { 'content-type': 'application/json', 'x-subject-token': TOKEN }, body)
 }
 
-function describeStream(res: ServerResponse, stream: string) {
-  const partitions = Array.from({ length: Atomics.load(slots, SLOT.partitions) }, (_, i) => ({
-    partition_id: `shardId-${String(i).padStart(10, '0')}`,
+function describeStream(res: ServerResponse, stream: string, query: URLSearchParams) {
+  const count = Atomics.load(slots, SLOT.partitions)
+  const start = query.get('start_partitionId')
+  const first = start ? Number(start.replace(/^shardId-0*(?=\d)/, '')) + 1 : 0
+  const limit = Number(query.get('limit_partitions') ?? count)
+  const last = Math.min(count, first + limit)
+  const partitions = Array.from({ length: Math.max(0, last - first) }, (_, i) => ({
+    partition_id: `shardId-${String(first + i).padStart(10, '0')}`,
     status: 'ACTIVE',
+    sequence_number_range: RANGE,
   }))
-  const body = JSON.stringify({ stream_name: stream, partitions, has_more_partitions: false })
+  const body = JSON.stringify({
+    stream_name: stream,
+    partitions,
+    has_more_partitions: last < count,
+  })
   send(res, 200, { 'content-type': 'application/json' }, body)
+}
+
+/** One record just under an hour old: only its sequence number and timestamp are read. */
+function recordsBody(): string {
+  return JSON.stringify({
+    records: [{ sequence_number: '500', timestamp: Date.now() - 3_590_000, data: 'YmVuY2g=' }],
+    next_partition_cursor: 'bench-cursor-2',
+  })
 }
 
 /** Tracks concurrent DIS calls: the gateway's fan-out width is read from here, not assumed. */
@@ -73,7 +97,7 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   // Drain the body (the IAM call has one) so keep-alive connections stay usable.
   for await (const _ of req) {
   }
-  const { pathname } = new URL(req.url ?? '/', 'http://upstream')
+  const { pathname, searchParams } = new URL(req.url ?? '/', 'http://upstream')
   if (req.method === 'POST' && pathname === '/v3/auth/tokens') {
     Atomics.add(slots, SLOT.iam, 1)
     Atomics.add(slots, SLOT.iamTotal, 1)
@@ -97,7 +121,20 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   const describe = req.method === 'GET' ? DESCRIBE.exec(pathname) : null
   if (describe?.[1]) {
     const stream = describe[1]
-    return disCall(SLOT.describe, () => describeStream(res, stream))
+    return disCall(SLOT.describe, () => describeStream(res, stream, searchParams))
+  }
+  if (pathname === CHECKPOINTS && req.method === 'POST') {
+    return disCall(SLOT.commit, () => send(res, 201, {}))
+  }
+  if (pathname === CURSORS && req.method === 'GET') {
+    return disCall(SLOT.cursor, () =>
+      send(res, 200, { 'content-type': 'application/json' }, CURSOR_BODY)
+    )
+  }
+  if (pathname === RECORDS && req.method === 'GET') {
+    return disCall(SLOT.records, () =>
+      send(res, 200, { 'content-type': 'application/json' }, recordsBody())
+    )
   }
   Atomics.add(slots, SLOT.other, 1)
   send(res, 404, { 'content-type': 'application/json' }, '{"error_code":"BENCH.404"}')

@@ -8,6 +8,9 @@ export interface UpstreamCounts {
   disDelete: number
   snapshot: number
   describe: number
+  cursor: number
+  records: number
+  commit: number
   other: number
   disMaxInFlight: number
 }
@@ -58,6 +61,9 @@ export async function startUpstream(): Promise<Upstream> {
       iam: Atomics.load(view, SLOT.iam),
       disDelete: Atomics.load(view, SLOT.disDelete),
       snapshot: Atomics.load(view, SLOT.snapshot),
+      cursor: Atomics.load(view, SLOT.cursor),
+      records: Atomics.load(view, SLOT.records),
+      commit: Atomics.load(view, SLOT.commit),
       describe: Atomics.load(view, SLOT.describe),
       other: Atomics.load(view, SLOT.other),
       disMaxInFlight: Atomics.load(view, SLOT.disMaxInFlight),

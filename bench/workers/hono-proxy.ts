@@ -7,6 +7,9 @@
  * - BASELINE_SNAPSHOT=off: the single DELETE of the pure proxy (`RESET_LEDGER=off`);
  * - BASELINE_SNAPSHOT=on: the same ShowCheckpoint GET (body parsed, the previous sequence number
  *   answered) and then the DELETE, like a full v2 reset minus its Durable Object calls.
+ * - `POST /v1/resets` (a time move of one partition, "rewind 1 hour"): the same six DIS calls the
+ *   gateway makes, one after the other — DescribeStream (the partition's range), ShowCheckpoint,
+ *   GetCursor AT_TIMESTAMP, GetRecords (limit 1), CommitCheckpoint, ShowCheckpoint (read back).
  * The gateway's cost over this is the cost of its features.
  */
 import { DurableObject } from 'cloudflare:workers'
@@ -81,6 +84,78 @@ app.delete('/v1/checkpoints', async (c) => {
   }
   const response = await fetch(url, { method: 'DELETE', headers: HEADERS })
   return c.json({ ok: response.ok, previous }, response.ok ? 200 : 502)
+})
+
+app.post('/v1/resets', async (c) => {
+  const body = (await c.req.json()) as {
+    stream_name: string
+    app_name: string
+    partition_id: string
+  }
+  const partition = `shardId-${body.partition_id.padStart(10, '0')}`
+  const HEADERS = await authHeaders(c.env)
+  const dis = (path: string, query: Record<string, string>) => {
+    const url = new URL(`/v2/${c.env.DIS_PROJECT_ID}/${path}`, c.env.DIS_ENDPOINT)
+    url.search = new URLSearchParams(query).toString()
+    return url
+  }
+  const checkpoint = dis('checkpoints', {
+    stream_name: body.stream_name,
+    app_name: body.app_name,
+    checkpoint_type: 'LAST_READ',
+    partition_id: partition,
+  })
+  const get = async (url: URL) => {
+    const response = await fetch(url, { headers: HEADERS })
+    if (!response.ok) throw new Error(`DIS answered ${response.status}`)
+    return (await response.json()) as Record<string, unknown>
+  }
+  const previousId = `shardId-${String(Number(body.partition_id) - 1).padStart(10, '0')}`
+  const described = await get(
+    dis(`streams/${body.stream_name}`, { limit_partitions: '1', start_partitionId: previousId })
+  )
+  const previous = await get(checkpoint)
+  const cursor = await get(
+    dis('cursors', {
+      'stream-name': body.stream_name,
+      'partition-id': partition,
+      'cursor-type': 'AT_TIMESTAMP',
+      timestamp: String(Date.now() - 3_600_000),
+    })
+  )
+  const records = await get(
+    dis('records', { 'partition-cursor': String(cursor.partition_cursor), limit: '1' })
+  )
+  const first = (records.records as { sequence_number: string }[])[0]
+  const committed = await fetch(dis('checkpoints', {}), {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({
+      stream_name: body.stream_name,
+      app_name: body.app_name,
+      partition_id: partition,
+      sequence_number: first?.sequence_number,
+      metadata: (previous.metadata as string) ?? '',
+      checkpoint_type: 'LAST_READ',
+    }),
+  })
+  await committed.arrayBuffer()
+  const readBack = await get(checkpoint)
+  return c.json(
+    {
+      partitions: [
+        {
+          partition_id: partition,
+          range: (described.partitions as { sequence_number_range: string }[])[0]
+            ?.sequence_number_range,
+          previous: previous.sequence_number ?? null,
+          committed: first?.sequence_number,
+          read_back: readBack.sequence_number,
+        },
+      ],
+    },
+    committed.ok ? 200 : 502
+  )
 })
 
 export default app
