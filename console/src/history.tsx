@@ -14,7 +14,14 @@ const PAGE_SIZE = '20'
 function Verification(props: { entry: LedgerEntry }) {
   const v = props.entry.verification
   if (v === undefined) return <p class="muted">Verification: not available on this gateway.</p>
-  if (v === null) return <p class="muted">Verification: not checked yet.</p>
+  if (v === null) {
+    return (
+      <p class="muted" role="status">
+        Verification: not checked yet (the gateway re-reads the partitions a few seconds after the
+        reset).
+      </p>
+    )
+  }
   return (
     <div
       class={`verification verification-${v.status}`}
@@ -64,6 +71,14 @@ function Detail(props: ScreenProps & { id: string }) {
   useEffect(() => {
     void load()
   }, [props.id])
+  // The verification re-read runs RESET_VERIFY_SECONDS (at most 25) after the reset: until it has
+  // been recorded, read the entry again every 2 s for a minute after the reset.
+  useEffect(() => {
+    if (!entry || entry.verification !== null) return
+    if (Date.now() - Date.parse(entry.created_at) > 60_000) return
+    const timer = setTimeout(() => void load(), 2000)
+    return () => clearTimeout(timer)
+  }, [entry])
   const undo = async (force: boolean) => {
     setBusy(true)
     setUndoProblem(null)

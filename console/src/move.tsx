@@ -39,6 +39,8 @@ interface Form {
   clamp: boolean
 }
 
+const UNIT_MS = { M: 60_000, H: 3_600_000, D: 86_400_000 } as const
+
 const LOCAL_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'this browser'
 
 function pad(n: number): string {
@@ -66,12 +68,11 @@ function targetOf(f: Form): { to: Record<string, unknown> } | { error: string } 
       return { to: { type: f.strategy } }
     case 'duration': {
       if (!/^[1-9]\d{0,5}$/.test(f.amount)) return { error: 'The duration is a whole number ≥ 1.' }
-      return {
-        to: {
-          type: 'duration',
-          duration: f.unit === 'D' ? `P${f.amount}D` : `PT${f.amount}${f.unit}`,
-        },
-      }
+      // Sent as the instant it names, fixed when Review is pressed: a `duration` is resolved
+      // against "now" again at apply, so on a stream being written to the applied positions
+      // would drift from the reviewed ones.
+      const ms = Number(f.amount) * UNIT_MS[f.unit]
+      return { to: { type: 'timestamp', timestamp: new Date(Date.now() - ms).toISOString() } }
     }
     case 'timestamp': {
       const ts = rfc3339(f.time, f.zone)
@@ -93,6 +94,14 @@ function targetOf(f: Form): { to: Record<string, unknown> } | { error: string } 
         ? { to: { type: 'app', app_name: f.otherApp } }
         : { error: 'Name the app to copy from.' }
   }
+}
+
+/** What the plan moves to, in words; times in UTC with the zone written out. */
+function describeTo(to: unknown): string {
+  const t = to as { type?: string; timestamp?: string }
+  return t.type === 'timestamp' && t.timestamp
+    ? ` to the first record written at or after ${when(t.timestamp)}`
+    : ''
 }
 
 function Review(props: { plan: MoveAnswer; deleting: boolean }) {
@@ -150,7 +159,7 @@ function Moved(props: { plan: MoveAnswer; problem: Problem }) {
   if (!Array.isArray(list)) return null
   const planned = new Map(props.plan.partitions.map((p) => [p.partition_id, p.previous]))
   return (
-    <ul class="moved">
+    <ul class="moved" aria-label="What moved since the review">
       {list.map((c) => {
         const now = c.sequence_number ?? c.previous ?? null
         const before = planned.get(c.partition_id) ?? null
@@ -194,6 +203,7 @@ export function Move(props: ScreenProps) {
   const made = targetOf(form)
 
   const review = async () => {
+    const made = targetOf(form)
     if ('error' in made) return
     props.setTarget(target)
     const body = {
@@ -289,7 +299,7 @@ export function Move(props: ScreenProps) {
         ))}
         <p>
           {target.stream} / {target.app}, partition {String(plan.body.partition_id)}: the gateway's
-          dry-run plan.
+          dry-run plan{describeTo(plan.body.to)}.
         </p>
         <Review plan={plan.answer} deleting={deleting} />
         <ProblemView problem={problem} />

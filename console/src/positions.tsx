@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'hono/jsx/dom'
 import { asProblem, call, type PartitionPosition, type Problem, query } from './api'
 import type { ScreenProps, Target } from './main'
-import { NAME, ProblemView, RangeBar, seq } from './ui'
+import { NAME, ProblemView, RangeBar, seq, when } from './ui'
 
 interface Checkpoints {
   stream_name: string
@@ -59,12 +59,14 @@ export function Positions(props: ScreenProps) {
   const [data, setData] = useState<Checkpoints | null>(null)
   const [problem, setProblem] = useState<Problem | null>(null)
   const [busy, setBusy] = useState(false)
+  const [readAt, setReadAt] = useState('')
   const load = async (t: Target) => {
     if (!t.stream || !t.app) return
     setBusy(true)
     setProblem(null)
     try {
       setData(await readPositions(props.apiKey, t))
+      setReadAt(new Date().toISOString())
     } catch (error) {
       setData(null)
       setProblem(asProblem(error))
@@ -96,8 +98,8 @@ export function Positions(props: ScreenProps) {
         <>
           <p class="summary">
             {data.partitions.length} partition{data.partitions.length === 1 ? '' : 's'} of{' '}
-            <strong>{data.stream_name}</strong> for app <strong>{data.app_name}</strong>.{' '}
-            <a href="#/move">Move these partitions…</a>
+            <strong>{data.stream_name}</strong> for app <strong>{data.app_name}</strong>, read at{' '}
+            {when(readAt)}. <a href="#/move">Move these partitions…</a>
           </p>
           {hasRange ? null : (
             <p class="notice">

@@ -10,7 +10,14 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import type { CallRecord } from '../../emulator/client.ts'
-import { ARTIFACTS, DEMO_KEY, launchBrowser, type Stack, startStack } from './stack.ts'
+import {
+  ARTIFACTS,
+  DEMO_KEY,
+  launchBrowser,
+  type Stack,
+  startStack,
+  VERIFY_SECONDS,
+} from './stack.ts'
 
 /** A key whose allow covers one stream/app only. */
 const NARROW_KEY = 'narrow-key-for-the-console-test'
@@ -21,9 +28,6 @@ const CLIENTS = [
 ]
 /** The demo world's committed checkpoint the tests reset (emulator/seed.ts). */
 const TARGET = { stream: 'events', app: 'billing', partition: 'shardId-0000000007' }
-const NEEDS_POSITIONS =
-  'needs GET /v1/checkpoints v3 (status, range, position, lag: README "Reading checkpoints")'
-const NEEDS_MOVES = 'needs POST /v1/resets (moves, dry-run plan, ETag/If-Match)'
 
 let stack: Stack
 let browser: Browser
@@ -78,8 +82,8 @@ async function shot(page: Page, name: string): Promise<void> {
 
 async function showPositions(page: Page, stream: string, app: string): Promise<void> {
   await nav(page, 'Positions').click()
-  await page.getByLabel('Stream').fill(stream)
-  await page.getByLabel('App').fill(app)
+  await page.getByLabel('Stream', { exact: true }).fill(stream)
+  await page.getByLabel('App', { exact: true }).fill(app)
   await page.getByRole('button', { name: /Show positions|Refresh/ }).click()
 }
 
@@ -87,6 +91,86 @@ function commits(calls: CallRecord[]): { partition_id: string; sequence_number: 
   return calls
     .filter((c) => c.route === 'commit_checkpoint' && c.source !== 'live_consumer')
     .map((c) => JSON.parse(c.body ?? '{}'))
+}
+
+interface Range {
+  earliest: string
+  next: string
+}
+interface Positions {
+  partitions: {
+    partition_id: string
+    sequence_number: string | null
+    range?: Range
+    position?: string | null
+    lag?: string | null
+  }[]
+}
+interface Plan {
+  partitions: {
+    partition_id: string
+    previous: string | null
+    position: string | null
+    committed: string | null
+    result: string
+  }[]
+}
+
+/** The console's rounding of where `at` sits in the range (console/src/ui.tsx percentIn). */
+function percent(range: Range, at: string): string {
+  const a = BigInt(range.earliest)
+  const b = BigInt(range.next)
+  return (Number(((BigInt(at) - a) * 10000n) / (b - a)) / 100).toFixed(0)
+}
+
+/** The emulator's stored checkpoints of one stream/app: partition → sequence number. */
+async function checkpointsOf(stream: string, app: string): Promise<Map<string, string>> {
+  return new Map(
+    (await stack.emulator.checkpoints())
+      .filter((c) => c.stream_name === stream && c.app_name === app)
+      .map((c) => [c.partition_id, c.sequence_number])
+  )
+}
+
+interface ResetPost {
+  body: Record<string, unknown>
+  ifMatch: string | undefined
+  status?: number
+  etag?: string
+  answer?: Plan
+  /** Everything above has been read. */
+  done: boolean
+}
+
+/** Every POST /v1/resets the page makes: its body, its If-Match, and what it got back. */
+function recordResetPosts(page: Page): ResetPost[] {
+  const posts: ResetPost[] = []
+  page.on('response', async (response) => {
+    const request = response.request()
+    if (request.method() !== 'POST' || !request.url().endsWith('/v1/resets')) return
+    const post: ResetPost = {
+      body: JSON.parse(request.postData() ?? '{}'),
+      ifMatch: (await request.allHeaders())['if-match'],
+      status: response.status(),
+      done: false,
+    }
+    posts.push(post)
+    post.etag = (await response.headerValue('etag')) ?? undefined
+    if (response.ok()) post.answer = (await response.json()) as Plan
+    post.done = true
+  })
+  return posts
+}
+
+/** The n-th recorded POST once it has been read completely. */
+async function settled(posts: ResetPost[], n: number): Promise<ResetPost> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const post = posts[n]
+    if (post?.done) return post
+    assert.ok(Date.now() < deadline, `POST /v1/resets #${n + 1} was made and answered`)
+    await new Promise((done) => setTimeout(done, 50))
+  }
 }
 
 describe('operator console', () => {
@@ -108,7 +192,7 @@ describe('operator console', () => {
     await shot(s.page, 'sign-in')
     await signIn(s, DEMO_KEY)
 
-    // Positions: the table per partition; this gateway has no ranges yet, and says so.
+    // Positions: the table per partition.
     await showPositions(s.page, TARGET.stream, TARGET.app)
     const row = s.page.getByRole('row', { name: new RegExp(TARGET.partition) })
     await row.waitFor()
@@ -269,31 +353,58 @@ describe('operator console', () => {
     await s.context.close()
   })
 
-  test('positions show a bar per partition inside the retained range', {
-    skip: NEEDS_POSITIONS,
-  }, async () => {
+  test("positions show a bar per partition inside the retained range, at the API's numbers", async () => {
+    const api = (await (
+      await fetch(
+        `${stack.gateway}/v1/checkpoints?stream_name=orders&app_name=billing&partition_id=all`,
+        { headers: { Authorization: `Bearer ${DEMO_KEY}` } }
+      )
+    ).json()) as Positions
+    assert.ok(api.partitions.length > 0)
     const s = await openConsole()
     await signIn(s, DEMO_KEY)
     await showPositions(s.page, 'orders', 'billing')
     await s.page.getByRole('table').waitFor()
-    const bars = s.page.getByRole('img', { name: /retained .* to .*, position at \d+ %/ })
-    assert.ok((await bars.count()) > 0)
+    for (const p of api.partitions) {
+      assert.ok(p.range && p.position, `${p.partition_id} has a range and a position`)
+      const row = s.page.getByRole('row', { name: new RegExp(p.partition_id) })
+      const cells = await row.getByRole('cell').allTextContents()
+      assert.deepEqual(cells.slice(0, 4), [
+        p.sequence_number ?? '—',
+        `${p.range.earliest} – ${p.range.next}`,
+        p.position,
+        p.lag ?? '—',
+      ])
+      const label = await row.getByRole('img').getAttribute('aria-label')
+      assert.equal(
+        label,
+        `${p.partition_id}: retained ${p.range.earliest} to ${p.range.next}, position at ${percent(p.range, p.position)} %`
+      )
+    }
+    assert.match(
+      await textOf(s.page.locator('.summary')),
+      /read at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/
+    )
     assert.equal(await s.page.getByText('not available on this gateway').count(), 0)
     await shot(s.page, 'positions-bars')
     await s.context.close()
   })
 
-  test('rewind 1 hour: review shows before/after, apply commits, history says held, undo restores', {
-    skip: NEEDS_MOVES,
-  }, async () => {
+  test('rewind 1 hour on all partitions: review, apply with If-Match, held, undo restores', async () => {
+    const stream = 'payments'
+    const before = await checkpointsOf(stream, 'billing')
+    assert.equal(before.size, 4)
     const s = await openConsole()
+    const posts = recordResetPosts(s.page)
     await signIn(s, DEMO_KEY)
     await nav(s.page, 'Move').click()
-    await s.page.getByLabel('Stream').fill('orders')
-    await s.page.getByLabel('App').fill('billing')
-    await s.page.getByLabel('One partition').check()
-    await s.page.getByLabel('Partition number').fill('1')
-    await s.page.getByLabel('Rewind by a duration').check()
+    await s.page.getByLabel('Stream', { exact: true }).fill(stream)
+    await s.page.getByLabel('App', { exact: true }).fill('billing')
+    // The defaults are the point: all partitions, rewind by 1 hour.
+    assert.equal(await s.page.getByLabel('All partitions').isChecked(), true)
+    assert.equal(await s.page.getByLabel('Rewind by a duration').isChecked(), true)
+    assert.equal(await s.page.getByLabel('Rewind by', { exact: true }).inputValue(), '1')
+    assert.equal(await s.page.getByLabel('Unit').inputValue(), 'H')
     await stack.emulator.resetCalls()
     await s.page.getByRole('button', { name: 'Review' }).click()
     await s.page.getByText('Stop your consumers first').waitFor()
@@ -302,55 +413,124 @@ describe('operator console', () => {
       0,
       'a plan commits nothing'
     )
+    const plan = await settled(posts, 0)
+    assert.ok(plan?.answer && plan.etag, 'the dry run answered a plan with an ETag')
+    assert.equal(plan.answer.partitions.length, 4)
+    for (const p of plan.answer.partitions) {
+      const row = s.page.getByRole('row', { name: new RegExp(p.partition_id) })
+      assert.match(await textOf(row), new RegExp(`${p.previous}\\s*→\\s*${p.position}`))
+      assert.match(
+        (await row.getByRole('img').getAttribute('aria-label')) ?? '',
+        /retained \d+ to \d+, position at \d+ %, new at \d+ %/
+      )
+      assert.match(await textOf(row), /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/)
+    }
     await shot(s.page, 'move-review')
+
     await s.page.getByRole('button', { name: 'Apply' }).click()
     const resetLink = s.page.getByRole('link', { name: /^rst_/ })
     await resetLink.waitFor()
     await shot(s.page, 'move-result')
-    const sent = commits((await stack.emulator.calls()).requests)
+    const applied = await settled(posts, 1)
+    assert.equal(applied?.ifMatch, plan.etag, "apply carried the plan's ETag as If-Match")
+    assert.equal(applied?.body.dry_run, undefined)
+    const planned = plan.answer.partitions
+      .filter((p) => p.result === 'planned')
+      .map((p) => [p.partition_id, p.committed])
+    assert.equal(planned.length, 4)
     assert.deepEqual(
-      sent.map((c) => c.partition_id),
-      ['shardId-0000000001']
+      commits((await stack.emulator.calls()).requests)
+        .map((c) => [c.partition_id, c.sequence_number])
+        .sort(),
+      planned.sort(),
+      'one CommitCheckpoint per changed partition, with the reviewed numbers'
     )
+    const resetId = await textOf(resetLink)
+
     await resetLink.click()
-    await s.page.getByText(/Held/).waitFor({ timeout: 30_000 })
+    await s.page.getByText(/^Held/).waitFor({ timeout: (VERIFY_SECONDS + 20) * 1000 })
     await shot(s.page, 'history-held')
     await stack.emulator.resetCalls()
     await s.page.getByRole('button', { name: 'Undo this reset' }).click()
     await s.page.getByText('undo completed').first().waitFor()
-    assert.equal(commits((await stack.emulator.calls()).requests).length, 1)
+    await shot(s.page, 'history-undone')
+    assert.equal(commits((await stack.emulator.calls()).requests).length, 4)
+    assert.deepEqual(await checkpointsOf(stream, 'billing'), before, 'every partition restored')
+    await nav(s.page, 'History').click()
+    const listed = s.page.getByRole('row', { name: new RegExp(resetId) })
+    await listed.waitFor()
+    assert.match(await textOf(listed), /held/)
+    assert.match(await textOf(listed), /undo completed/)
     await s.context.close()
   })
 
-  test('a partition moved between review and apply: 412 shows what moved and offers a fresh review', {
-    skip: NEEDS_MOVES,
-  }, async () => {
+  test("a partition moved between review and apply: 412 shows what moved, a fresh review applies, the live consumer's overwrite is unmistakable", async () => {
     const s = await openConsole()
+    const posts = recordResetPosts(s.page)
     await signIn(s, DEMO_KEY)
     await nav(s.page, 'Move').click()
-    await s.page.getByLabel('Stream').fill('orders')
-    await s.page.getByLabel('App').fill('billing')
+    await s.page.getByLabel('Stream', { exact: true }).fill('orders')
+    await s.page.getByLabel('App', { exact: true }).fill('billing')
     await s.page.getByLabel('Earliest retained record (replay everything)').check()
     await s.page.getByRole('button', { name: 'Review' }).click()
     await s.page.getByText('Stop your consumers first').waitFor()
-    // The emulator's live consumer commits further between review and apply.
-    await stack.emulator.setConsumer({
-      stream_name: 'orders',
-      app_name: 'billing',
-      running: true,
-      delay_ms: 0,
-    })
-    await stack.emulator.consume({ stream_name: 'orders', app_name: 'billing', count: '5' })
-    await new Promise((done) => setTimeout(done, 500))
-    await stack.emulator.resetCalls()
-    await s.page.getByRole('button', { name: 'Apply' }).click()
-    const alert = s.page.getByRole('alert')
-    await alert.waitFor()
-    assert.match(await textOf(alert), /412/)
-    await s.page.getByText('(moved)').first().waitFor()
-    await s.page.getByRole('button', { name: 'Review again' }).waitFor()
-    await shot(s.page, 'move-412')
-    assert.equal(commits((await stack.emulator.calls()).requests).length, 0, 'nothing was changed')
+    // The emulator's live consumer reads 5 more records and commits, between review and apply.
+    const live = { stream_name: 'orders', app_name: 'billing' }
+    try {
+      await stack.emulator.setConsumer({ ...live, running: true, delay_ms: 0 })
+      await stack.emulator.consume({ ...live, partition_id: '1', count: '5' })
+      const deadline = Date.now() + 5000
+      while (
+        (await stack.emulator.consumers()).find(
+          (c) => c.app_name === 'billing' && c.stream_name === 'orders'
+        )?.commits === 0
+      ) {
+        assert.ok(Date.now() < deadline, 'the live consumer committed')
+        await new Promise((done) => setTimeout(done, 100))
+      }
+      const moved = (await checkpointsOf('orders', 'billing')).get('shardId-0000000001')
+      await stack.emulator.resetCalls()
+      await s.page.getByRole('button', { name: 'Apply' }).click()
+      const alert = s.page.getByRole('alert')
+      await alert.waitFor()
+      assert.match(await textOf(alert), /412/)
+      assert.match(await textOf(alert), /Checkpoints changed/)
+      const list = s.page.getByRole('list', { name: 'What moved since the review' })
+      assert.match(
+        await textOf(list.getByRole('listitem').filter({ hasText: 'shardId-0000000001' })),
+        new RegExp(`reviewed at 10, now ${moved} \\(moved\\)`)
+      )
+      assert.equal(await list.getByText('(moved)').count(), 1, 'only partition 1 moved')
+      await shot(s.page, 'move-412')
+      const refused = await settled(posts, 1)
+      assert.equal(refused.status, 412)
+      assert.equal(refused.ifMatch, (await settled(posts, 0)).etag)
+      assert.equal(
+        commits((await stack.emulator.calls()).requests).length,
+        0,
+        'nothing was changed'
+      )
+
+      // A fresh review sees the consumer's commit and applies; the consumer still runs, and
+      // writes its own positions back over the move a second later.
+      await stack.emulator.setConsumer({ ...live, delay_ms: 1000 })
+      await s.page.getByRole('button', { name: 'Review again' }).click()
+      const row = s.page.getByRole('row', { name: /shardId-0000000001/ })
+      await row.filter({ hasText: new RegExp(`${moved}\\s*→\\s*0`) }).waitFor()
+      await s.page.getByRole('button', { name: 'Apply' }).click()
+      const resetLink = s.page.getByRole('link', { name: /^rst_/ })
+      await resetLink.waitFor()
+      await resetLink.click()
+      const overwritten = s.page.getByText(/^OVERWRITTEN/)
+      await overwritten.waitFor({ timeout: (VERIFY_SECONDS + 20) * 1000 })
+      await shot(s.page, 'history-overwritten')
+      await nav(s.page, 'History').click()
+      await s.page.getByRole('table').waitFor()
+      assert.match(await textOf(s.page.getByRole('row').nth(1)), /overwritten/)
+      await shot(s.page, 'history-list')
+    } finally {
+      await stack.emulator.setConsumer({ ...live, running: false })
+    }
     await s.context.close()
   })
 })

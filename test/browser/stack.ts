@@ -15,6 +15,7 @@ import { type EmulatorClient, emulatorClient } from '../../emulator/client.ts'
 const ROOT = resolve(import.meta.dirname, '..', '..')
 export const ARTIFACTS = join(ROOT, 'test', 'browser', 'artifacts')
 export const DEMO_KEY = 'demo-key-for-local-development-only'
+export const VERIFY_SECONDS = 3
 
 export interface Stack {
   gateway: string
@@ -44,7 +45,13 @@ export async function startStack(clients: unknown[]): Promise<Stack> {
   }
   const scratch = mkdtempSync(join(tmpdir(), 'console-browser-'))
   const devVars = join(scratch, 'dev.vars')
-  writeFileSync(devVars, `GATEWAY_CLIENTS='${JSON.stringify(clients)}'\n`, { mode: 0o600 })
+  // Verification re-reads 3 s after a move (README "Configuration": RESET_VERIFY_SECONDS), so
+  // the tests see held/overwritten without waiting the default 10 s.
+  writeFileSync(
+    devVars,
+    `GATEWAY_CLIENTS='${JSON.stringify(clients)}'\nRESET_VERIFY_SECONDS=${VERIFY_SECONDS}\n`,
+    { mode: 0o600 }
+  )
   const ports = { gateway: await freePort(), emulator: await freePort() }
   let output = ''
   const child: ChildProcess = spawn(
