@@ -1,5 +1,5 @@
-import { Hono } from 'hono'
 import { methodNotAllowed } from 'hono/method-not-allowed'
+import { Hono } from 'hono/tiny'
 import type { AppEnv } from './http/context'
 import {
   createIsolateStore,
@@ -65,6 +65,11 @@ export function createApp(options: AppOptions = {}) {
     })
   )
 
+  // `hono/tiny` (PatternRouter) here and in routes/, not `hono` (SmartRouter → RegExpRouter):
+  // RegExpRouter compiles all routes into one expression on the first request, which every cold
+  // start pays (~1.7 ms CPU), and its code is compiled at start too; for the gateway's dozen
+  // routes, matching route by route costs ~1 µs more per request (bench/RESULTS.md "Cold start",
+  // "Worker CPU").
   const app = new Hono<AppEnv>()
   app.use(requestContext(deps.now))
   // A known path with another method: 405 with `Allow`, derived from the routes below.

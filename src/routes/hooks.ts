@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import type { AppEnv } from '../http/context'
 import { chargeFanOut, clientRateLimit } from '../http/rate-limit'
 import { backgroundFor, ledgerFor, requireLedger, upstreamFor } from '../http/services'

@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { bearerRoute } from '../http/bearer'
 import type { AppEnv } from '../http/context'
 import {
