@@ -114,7 +114,7 @@ function Review(props: { plan: MoveAnswer; deleting: boolean }) {
             <th scope="col">Partition</th>
             <th scope="col">Current position → new</th>
             <th scope="col">Committed</th>
-            <th scope="col">Before / after</th>
+            <th scope="col">Before (upper) / after (lower)</th>
             <th scope="col">Record time</th>
             <th scope="col">Notes</th>
           </tr>

@@ -81,13 +81,26 @@ export function RangeBar(props: {
     `${props.label}: retained ${props.range.earliest} to ${props.range.next}` +
     (at === null ? ', no position' : `, position at ${at.toFixed(0)} %`) +
     (to === undefined ? '' : to === null ? ', new: none' : `, new at ${to.toFixed(0)} %`)
+  if (to === undefined) {
+    return (
+      <div class="bar" role="img" aria-label={words} title={words}>
+        {at === null ? null : <span class="fill" style={{ width: `${at}%` }} />}
+        {at === null ? null : <span class="mark before" style={{ left: `${at}%` }} />}
+      </div>
+    )
+  }
+  // A review: the current position on the upper track, the new one on the lower, so a move of a
+  // few records in a long range still shows two distinct markers.
   return (
-    <div class="bar" role="img" aria-label={words} title={words}>
-      {at === null ? null : <span class="fill" style={{ width: `${at}%` }} />}
-      {at === null ? null : <span class="mark before" style={{ left: `${at}%` }} />}
-      {to === undefined || to === null ? null : (
-        <span class="mark after" style={{ left: `${to}%` }} />
-      )}
+    <div class="bar pair" role="img" aria-label={words} title={words}>
+      <span class="track">
+        {at === null ? null : <span class="fill" style={{ width: `${at}%` }} />}
+        {at === null ? null : <span class="mark before" style={{ left: `${at}%` }} />}
+      </span>
+      <span class="track">
+        {to === null ? null : <span class="fill after" style={{ width: `${to}%` }} />}
+        {to === null ? null : <span class="mark after" style={{ left: `${to}%` }} />}
+      </span>
     </div>
   )
 }
