@@ -173,6 +173,18 @@ async function settled(posts: ResetPost[], n: number): Promise<ResetPost> {
   }
 }
 
+/** How many pixels the page itself is wider than the screen. */
+function overflowOf(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const d = (
+      globalThis as unknown as {
+        document: { documentElement: { scrollWidth: number; clientWidth: number } }
+      }
+    ).document.documentElement
+    return d.scrollWidth - d.clientWidth
+  })
+}
+
 describe('operator console', () => {
   test('sign in with the demo key, see a delete-reset in history, undo it: the emulator gets the CommitCheckpoint', async () => {
     // The reset, made through the API as a service would.
@@ -337,19 +349,16 @@ describe('operator console', () => {
     await showPositions(s.page, 'orders', 'billing')
     await s.page.getByRole('table').waitFor()
     // No sideways scrolling of the page itself (tables scroll inside their own box).
-    const overflow = await s.page.evaluate(() => {
-      const d = (
-        globalThis as unknown as {
-          document: { documentElement: { scrollWidth: number; clientWidth: number } }
-        }
-      ).document.documentElement
-      return d.scrollWidth - d.clientWidth
-    })
+    const overflow = await overflowOf(s.page)
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`)
     await shot(s.page, 'positions-phone')
     await nav(s.page, 'Move').click()
     await s.page.getByRole('button', { name: 'Review' }).waitFor()
     await shot(s.page, 'move-phone')
+    await s.page.getByRole('button', { name: 'Review' }).click()
+    await s.page.getByText('Stop your consumers first').waitFor()
+    assert.ok((await overflowOf(s.page)) <= 0, 'the review fits the phone screen too')
+    await shot(s.page, 'move-review-phone')
     await s.context.close()
   })
 
