@@ -13,6 +13,15 @@ import { LEASES_SCHEMA, type LeaseTarget, releaseLeases, takeLeases } from './pa
 
 /** At most one sweep of the ledger per hour (docs/shared-state.md). */
 const LEDGER_SWEEP_MS = 3_600_000
+/**
+ * How long a lease request waits for a conflicting lease to be released before it answers
+ * "busy". A reset's leases are released with its outcome, recorded just after the answer
+ * (`waitUntil`, a few ms later): without this wait a caller's next operation on the same
+ * partition, sent the moment the answer arrives (a reset, then its undo), could find the lease
+ * still held and get `409 partition_busy` for nobody. Short, so a real conflict still answers
+ * at once: an operation that is actually running holds its lease for its upstream calls.
+ */
+const LEASE_WAIT_MS = 150
 
 export interface ListQuery {
   /** The caller's `allow` patterns (`stream/app`, `*`, `prefix*`): only those entries are seen. */
@@ -44,6 +53,8 @@ export type UndoLock =
 export class ResetLedger extends DurableObject<Env> {
   #sql: SqlStorage
   #alarm: ExpiryAlarm
+  /** Lease requests waiting for a release (`#nextRelease`); every release wakes them all. */
+  #waiting: (() => void)[] = []
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -85,11 +96,51 @@ export class ResetLedger extends DurableObject<Env> {
     now: number,
     until: number
   ): Promise<boolean> {
-    const taken = this.ctx.storage.transactionSync(() =>
-      takeLeases(this.#sql, target, partitions, holder, now, until)
+    const taken = await this.#whenFree(now, (at) =>
+      this.ctx.storage.transactionSync(() =>
+        takeLeases(this.#sql, target, partitions, holder, at, until)
+      )
+        ? true
+        : undefined
     )
     if (taken) await this.#sweepLeasesBy(until)
-    return taken
+    return taken === true
+  }
+
+  /**
+   * Runs `attempt` (a synchronous lease attempt at the caller's clock `now` plus the time waited)
+   * until it answers, waiting for releases for at most LEASE_WAIT_MS; undefined means "busy".
+   */
+  async #whenFree<T>(now: number, attempt: (at: number) => T | undefined): Promise<T | undefined> {
+    const started = Date.now()
+    for (;;) {
+      const waited = Date.now() - started
+      const result = attempt(now + waited)
+      if (result !== undefined || waited >= LEASE_WAIT_MS) return result
+      await this.#nextRelease(LEASE_WAIT_MS - waited)
+    }
+  }
+
+  /**
+   * Resolves at the next release of any lease, or after `ms`. While a request waits here the
+   * object serves other calls (input gates close only around storage operations), so the
+   * release it waits for can arrive.
+   */
+  #nextRelease(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.#waiting.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  /** Wakes every waiting lease request: each checks its partitions again. */
+  #released(): void {
+    const waiting = this.#waiting
+    this.#waiting = []
+    for (const wake of waiting) wake()
   }
 
   /**
@@ -119,6 +170,7 @@ export class ResetLedger extends DurableObject<Env> {
         entry.status === 'in_progress' ? { ...entry, status: 'abandoned' } : entry
       )
     })
+    this.#released()
   }
 
   /** Written durably before the first DELETE (the output gate holds the reply until it is). */
@@ -151,6 +203,7 @@ export class ResetLedger extends DurableObject<Env> {
       releaseLeases(this.#sql, entry, idsOf(entry), entry.request_id)
       return { ...entry, status, partitions }
     })
+    this.#released()
   }
 
   /** Records whether the reset held (one row rewritten; its leases are long released). */
@@ -285,33 +338,35 @@ export class ResetLedger extends DurableObject<Env> {
    * changed one of its partitions (found through the `(stream_name, app_name, seq)` index).
    */
   async lockUndo(resetId: string, now: number, until: number, holder: string): Promise<UndoLock> {
-    const lock = this.ctx.storage.transactionSync((): UndoLock => {
-      const row = this.#sql
-        .exec<{ seq: number; entry: string }>(
-          'SELECT seq, entry FROM resets WHERE reset_id = ? AND expires_at > ?',
-          resetId,
-          now
-        )
-        .toArray()[0]
-      if (!row) return { state: 'absent' }
-      const entry = readEntry(this.#sql, row.seq, row.entry)
-      if (!takeLeases(this.#sql, entry, idsOf(entry), holder, now, until)) return { state: 'busy' }
-      const mine = new Set(idsOf(entry))
-      const newer = this.#sql
-        .exec<{ entry: string }>(
-          `SELECT entry FROM resets WHERE stream_name = ? AND app_name = ? AND seq > ?
+    const attempt = (at: number) =>
+      this.ctx.storage.transactionSync((): UndoLock | undefined => {
+        const row = this.#sql
+          .exec<{ seq: number; entry: string }>(
+            'SELECT seq, entry FROM resets WHERE reset_id = ? AND expires_at > ?',
+            resetId,
+            at
+          )
+          .toArray()[0]
+        if (!row) return { state: 'absent' }
+        const entry = readEntry(this.#sql, row.seq, row.entry)
+        if (!takeLeases(this.#sql, entry, idsOf(entry), holder, at, until)) return undefined
+        const mine = new Set(idsOf(entry))
+        const newer = this.#sql
+          .exec<{ entry: string }>(
+            `SELECT entry FROM resets WHERE stream_name = ? AND app_name = ? AND seq > ?
              AND expires_at > ? ORDER BY seq`,
-          entry.stream_name,
-          entry.app_name,
-          row.seq,
-          now
-        )
-        .toArray()
-        .map((r) => JSON.parse(r.entry) as LedgerEntry)
-        .filter((later) => changedPartitions(later).some((id) => mine.has(id)))
-        .map((later) => later.reset_id)
-      return { state: 'locked', entry, newer }
-    })
+            entry.stream_name,
+            entry.app_name,
+            row.seq,
+            at
+          )
+          .toArray()
+          .map((r) => JSON.parse(r.entry) as LedgerEntry)
+          .filter((later) => changedPartitions(later).some((id) => mine.has(id)))
+          .map((later) => later.reset_id)
+        return { state: 'locked', entry, newer }
+      })
+    const lock = (await this.#whenFree(now, attempt)) ?? { state: 'busy' }
     if (lock.state === 'locked') await this.#sweepLeasesBy(until)
     return lock
   }
@@ -322,6 +377,7 @@ export class ResetLedger extends DurableObject<Env> {
       releaseLeases(this.#sql, entry, idsOf(entry), holder)
       return undo ? { ...entry, undo } : entry
     })
+    this.#released()
   }
 
   override async alarm(): Promise<void> {

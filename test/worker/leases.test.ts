@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { API_KEYS } from '../support/fixtures'
 import { problemOf, startGateway, type TestGateway } from '../support/gateway'
@@ -6,6 +7,8 @@ import { problemOf, startGateway, type TestGateway } from '../support/gateway'
  * Per-partition leases (README "Shared state"): a reset and an undo of one partition never
  * interleave. The second to arrive gets 409 partition_busy with Retry-After and sends nothing
  * upstream; the first finishes as if alone. An emulator delay keeps the first one running.
+ * A lease request waits up to 150 ms for a release (ledger-object.ts LEASE_WAIT_MS), so an
+ * operation sent the moment another one answers is not refused for a lease being released.
  */
 
 const auth = { Authorization: `Bearer ${API_KEYS.ops}` }
@@ -37,7 +40,7 @@ describe('partition leases', () => {
     await gw.emulator.resetCalls()
 
     const undoing = undo(gw, id)
-    await sleep(120)
+    await sleep(40)
     await expectBusy(await gw.reset(query, API_KEYS.ops))
     expect((await undoing).status).toBe(200)
 
@@ -60,7 +63,7 @@ describe('partition leases', () => {
     await gw.emulator.resetCalls()
 
     const resetting = gw.reset(query, API_KEYS.ops)
-    await sleep(120)
+    await sleep(40)
     await expectBusy(await undo(gw, older))
     expect((await resetting).status).toBe(200)
 
@@ -79,7 +82,7 @@ describe('partition leases', () => {
     await gw.emulator.addFault({ route: 'show_checkpoint', delay_ms: 350, times: 1 })
     await gw.emulator.resetCalls()
     const first = gw.reset(query, API_KEYS.ops)
-    await sleep(120)
+    await sleep(40)
     await expectBusy(await gw.reset(query, API_KEYS.ops))
     expect((await first).status).toBe(200)
     expect((await gw.emulator.calls()).counts.delete_checkpoint).toBe(1)
@@ -94,7 +97,7 @@ describe('partition leases', () => {
       { stream_name: 'orders', app_name: 'analytics', partition_id: '2' },
       API_KEYS.ops
     )
-    await sleep(120)
+    await sleep(40)
     await gw.emulator.resetCalls()
     await expectBusy(
       await gw.reset(
@@ -106,5 +109,27 @@ describe('partition leases', () => {
     // The busy request resolved the partitions (DescribeStream), then touched none.
     const routes = (await gw.emulator.routes()).filter((r) => r !== 'delete_checkpoint')
     expect(routes).toEqual(['describe_stream'])
+  })
+
+  it('a lease request waits briefly for a release: the next operation the moment one answers goes through', async () => {
+    const ledger = env.LEDGER.get(env.LEDGER.idFromName('lease-wait'))
+    const target = { stream_name: 'orders', app_name: 'billing' }
+    const now = Date.now()
+    expect(await ledger.lease(target, ['shardId-0000000001'], 'req-a', now, now + 60_000)).toBe(
+      true
+    )
+    // B asks while A still holds the partition; A releases 40 ms later: B gets it, no 409.
+    const waiting = ledger.lease(target, ['shardId-0000000001'], 'req-b', now, now + 60_000)
+    await sleep(40)
+    await ledger.release(target, ['shardId-0000000001'], 'req-a')
+    expect(await waiting).toBe(true)
+    // A holder that does not release within the wait: C is refused after ~150 ms, not later.
+    const started = Date.now()
+    expect(await ledger.lease(target, ['shardId-0000000001'], 'req-c', now, now + 60_000)).toBe(
+      false
+    )
+    const waited = Date.now() - started
+    expect(waited).toBeGreaterThanOrEqual(140)
+    expect(waited).toBeLessThan(1_000)
   })
 })
