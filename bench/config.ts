@@ -106,20 +106,33 @@ export function resetPath(partition = PARTITION): string {
 
 export const REQUEST_HEADERS = { authorization: `Bearer ${API_KEY}` }
 
-/** The move case's body: "rewind 1 hour" of the same partition, applied (not a plan). */
-export const MOVE_BODY = JSON.stringify({
-  stream_name: STREAM,
-  app_name: APP,
-  partition_id: PARTITION,
-  to: { type: 'duration', duration: 'PT1H' },
-})
+/**
+ * Partitions the load rotates over (0 … LOAD_PARTITIONS − 1). A reset, move or undo leases its
+ * partition (docs/shared-state.md), so concurrent requests for ONE partition would mostly
+ * answer 409 partition_busy; callers that reset at this rate reset different partitions.
+ */
+export const LOAD_PARTITIONS = 16
+
+/** The partitions in turn, forever: one per request sent. */
+export function rotatingPartitions(): () => string {
+  let next = 0
+  return () => String(next++ % LOAD_PARTITIONS)
+}
+
+/** The move case's body: "rewind 1 hour" of one partition, applied (not a plan). */
+export function moveBody(partition = PARTITION): string {
+  return JSON.stringify({
+    stream_name: STREAM,
+    app_name: APP,
+    partition_id: partition,
+    to: { type: 'duration', duration: 'PT1H' },
+  })
+}
 
 /** The webhook body: the same reset as `resetPath()`, as a flat JSON object. */
-export const WEBHOOK_BODY = JSON.stringify({
-  stream_name: STREAM,
-  app_name: APP,
-  partition_id: Number(PARTITION),
-})
+export function webhookBody(partition = PARTITION): string {
+  return JSON.stringify({ stream_name: STREAM, app_name: APP, partition_id: Number(partition) })
+}
 
 export interface Turn {
   connections: number

@@ -28,8 +28,8 @@ export interface RequestShape {
   path: string
   headers: Record<string, string>
   body?: string
-  /** Per-request headers; called once per request sent (warm-up included). */
-  nextHeaders?: () => Record<string, string>
+  /** Per-request path, headers or body; called once per request sent (warm-up included). */
+  next?: () => { path?: string; headers?: Record<string, string>; body?: string }
 }
 
 export interface LoadOptions {
@@ -51,7 +51,7 @@ export function load(
 ): Promise<LoadResult> {
   const latencies: number[] = []
   const badStatuses: Record<string, number> = {}
-  const next = shape.nextHeaders
+  const next = shape.next
   const started = performance.now()
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -64,10 +64,15 @@ export function load(
           ? {
               requests: [
                 {
-                  setupRequest: (request) => ({
-                    ...request,
-                    headers: { ...shape.headers, ...next() },
-                  }),
+                  setupRequest: (request) => {
+                    const { path, headers, body } = next()
+                    return {
+                      ...request,
+                      ...(path === undefined ? {} : { path }),
+                      headers: { ...shape.headers, ...headers },
+                      ...(body === undefined ? {} : { body }),
+                    }
+                  },
                 },
               ],
             }
@@ -106,10 +111,11 @@ export async function once(
   shape: RequestShape
 ): Promise<{ status: number; body: string; ms: number }> {
   const started = performance.now()
-  const response = await fetch(`${origin}${shape.path}`, {
+  const { path = shape.path, headers, body: sent = shape.body } = shape.next?.() ?? {}
+  const response = await fetch(`${origin}${path}`, {
     method: shape.method,
-    headers: { ...shape.headers, ...shape.nextHeaders?.() },
-    ...(shape.body === undefined ? {} : { body: shape.body }),
+    headers: { ...shape.headers, ...headers },
+    ...(sent === undefined ? {} : { body: sent }),
   })
   const body = await response.text()
   return { status: response.status, body, ms: performance.now() - started }

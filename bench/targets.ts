@@ -4,10 +4,10 @@ import {
   baselineBindings,
   type GatewayVars,
   gatewayBindings,
-  MOVE_BODY,
+  moveBody,
   REQUEST_HEADERS,
   resetPath,
-  WEBHOOK_BODY,
+  rotatingPartitions,
   WEBHOOK_CLIENT,
 } from './config.ts'
 import type { RequestShape } from './load.ts'
@@ -66,34 +66,47 @@ export function targets(bundles: Bundles, wiring: GatewayWiring, upstreamUrl: st
   }
 }
 
-/** `DELETE /v1/checkpoints?…` with the bench client's key. */
+/**
+ * `DELETE /v1/checkpoints?…` with the bench client's key: of `partition`, or (under load) of the
+ * next partition in turn, so concurrent resets do not queue on one partition's lease.
+ */
 export function bearerReset(partition?: string): RequestShape {
-  return { method: 'DELETE', path: resetPath(partition), headers: REQUEST_HEADERS }
+  const shape: RequestShape = {
+    method: 'DELETE',
+    path: resetPath(partition),
+    headers: REQUEST_HEADERS,
+  }
+  if (partition !== undefined) return shape
+  const nextPartition = rotatingPartitions()
+  return { ...shape, next: () => ({ path: resetPath(nextPartition()) }) }
 }
 
-/** `POST /v1/resets`: "rewind 1 hour" of one partition (a time move), with the bench client's key. */
+/** `POST /v1/resets`: "rewind 1 hour" of one partition in turn (a time move), with the bench client's key. */
 export function bearerMove(): RequestShape {
+  const nextPartition = rotatingPartitions()
   return {
     method: 'POST',
     path: '/v1/resets',
     headers: { ...REQUEST_HEADERS, 'content-type': 'application/json' },
-    body: MOVE_BODY,
+    body: moveBody(),
+    next: () => ({ body: moveBody(nextPartition()) }),
   }
 }
 
 export const HEALTHZ: RequestShape = { method: 'GET', path: '/healthz', headers: {} }
 
 /**
- * `POST /v1/hooks/hook` with the same reset in the body. Every delivery needs a fresh
- * `webhook-id` (the replay guard answers a repeated one from its store, which is another
- * path), so `nextHeaders` hands out pre-signed headers from a pool.
+ * `POST /v1/hooks/hook`: a reset of one partition in turn in the body. Every delivery needs a
+ * fresh `webhook-id` (the replay guard answers a repeated one from its store, which is another
+ * path), so `next` hands out pre-signed deliveries (headers and body) from a pool.
  */
-export function webhookReset(pool: { next(): Record<string, string> }): RequestShape {
+export function webhookReset(pool: {
+  next(): { headers: Record<string, string>; body: string }
+}): RequestShape {
   return {
     method: 'POST',
     path: `/v1/hooks/${WEBHOOK_CLIENT}`,
     headers: { 'content-type': 'application/json' },
-    body: WEBHOOK_BODY,
-    nextHeaders: () => pool.next(),
+    next: () => pool.next(),
   }
 }

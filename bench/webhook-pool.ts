@@ -5,35 +5,39 @@
  */
 import { randomUUID } from 'node:crypto'
 import { standardWebhookHeaders } from '../scripts/webhook-signing.ts'
-import { WEBHOOK_BODY, WEBHOOK_SECRET } from './config.ts'
+import { rotatingPartitions, WEBHOOK_SECRET, webhookBody } from './config.ts'
 
 export interface DeliveryPool {
-  next(): Record<string, string>
+  next(): { headers: Record<string, string>; body: string }
   /** Replaces the pool with `count` fresh deliveries signed now. */
   refill(count: number): Promise<void>
 }
 
 export function deliveryPool(): DeliveryPool {
-  let pool: Record<string, string>[] = []
+  let pool: { headers: Record<string, string>; body: string }[] = []
   let index = 0
   return {
     next() {
-      const headers = pool[index++]
+      const delivery = pool[index++]
       // Running dry would mean replays (a different path) or unsigned requests: stop loudly.
-      if (!headers) throw new Error(`webhook delivery pool exhausted after ${pool.length}`)
-      return headers
+      if (!delivery) throw new Error(`webhook delivery pool exhausted after ${pool.length}`)
+      return delivery
     },
     async refill(count) {
       const timestamp = Math.floor(Date.now() / 1000)
+      const nextPartition = rotatingPartitions()
       pool = await Promise.all(
-        Array.from({ length: count }, () =>
-          standardWebhookHeaders({
+        Array.from({ length: count }, async () => {
+          const body = webhookBody(nextPartition())
+          const id = `msg_${randomUUID()}`
+          const headers = await standardWebhookHeaders({
             secret: WEBHOOK_SECRET,
-            id: `msg_${randomUUID()}`,
+            id,
             timestamp,
-            body: WEBHOOK_BODY,
+            body,
           })
-        )
+          return { headers, body }
+        })
       )
       index = 0
     },

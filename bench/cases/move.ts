@@ -4,7 +4,7 @@
  * GetCursor, GetRecords, CommitCheckpoint, ShowCheckpoint), at 20 ms per upstream call: the
  * latency the gateway adds (p50/p99 differences, round by round) and the calls it makes.
  */
-import { PLAN, type Turn } from '../config.ts'
+import { LOAD_PARTITIONS, PLAN, type Turn } from '../config.ts'
 import { once } from '../load.ts'
 import type { Instance } from '../runtime.ts'
 import type { Spread } from '../stats.ts'
@@ -47,7 +47,7 @@ export async function measureMove(
   progress: (line: string) => void
 ): Promise<MoveResult> {
   // The moved partition (config.ts PARTITION, 7) must exist: DescribeStream lists 0-7.
-  upstream.setPartitions(8)
+  upstream.setPartitions(LOAD_PARTITIONS)
   const calls = {
     hono: await callsOf(instances.hono, upstream),
     gateway: await callsOf(instances.gateway, upstream),
