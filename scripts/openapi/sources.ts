@@ -3,8 +3,8 @@ import { ClientSchema } from '../../src/config/schema.ts'
 import { readQuerySchema, resetListQuerySchema, undoQuerySchema } from '../../src/http/query.ts'
 import { RESET_ID } from '../../src/ledger/entry.ts'
 import { CheckpointQuerySchema } from '../../src/model/checkpoint-target.ts'
-import { MoveBodyDocSchema } from '../../src/webhooks/move-body.ts'
-import { EnvelopeDocSchema, FlatDocSchema } from '../../src/webhooks/payload.ts'
+import { moveBodyDocSchema } from '../../src/webhooks/move-body.ts'
+import { envelopeDocSchema, flatDocSchema } from '../../src/webhooks/payload.ts'
 
 /**
  * The schemas the routes validate with — the only request shapes the document describes, so the
@@ -17,9 +17,9 @@ export const REQUEST_SCHEMAS = {
   ReadQuery: readQuerySchema(),
   ResetListQuery: resetListQuerySchema(),
   UndoQuery: undoQuerySchema(),
-  WebhookFlatBody: FlatDocSchema,
-  WebhookEnvelopeBody: EnvelopeDocSchema,
-  MoveBody: MoveBodyDocSchema,
+  WebhookFlatBody: flatDocSchema(),
+  WebhookEnvelopeBody: envelopeDocSchema(),
+  MoveBody: moveBodyDocSchema(),
   /** `{client_id}` of the webhook route is a configured client id. */
   ClientId: ClientSchema.shape.id,
   /** `{reset_id}`: the route tests this very pattern (anything else is reset_not_found). */

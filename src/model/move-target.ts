@@ -1,4 +1,5 @@
 import * as z from 'zod/mini'
+import { lazy } from '../lib/lazy'
 import { untrusted } from '../log'
 
 /**
@@ -171,50 +172,59 @@ const textField = (what: string, parse: (text: string) => TextParse<unknown>) =>
       if (!result.ok) ctx.issues.push({ code: 'custom', input: ctx.value, message: result.message })
     })
 
-const shiftByField = z.pipe(
-  z.unknown(),
-  z.transform((value, ctx) => {
-    const result = parseShiftBy(value)
-    if (result.ok) return Number(result.value) // exact: |n| ≤ 10^15 < 2^53
-    ctx.issues.push({ code: 'custom', input: value, message: result.message })
-    return z.NEVER
-  })
-)
+const shiftByField = () =>
+  z.pipe(
+    z.unknown(),
+    z.transform((value, ctx) => {
+      const result = parseShiftBy(value)
+      if (result.ok) return Number(result.value) // exact: |n| ≤ 10^15 < 2^53
+      ctx.issues.push({ code: 'custom', input: value, message: result.message })
+      return z.NEVER
+    })
+  )
 
 const only = <T extends MoveTargetType>(type: T) => z.literal(type)
 
-/** The `to` object: one strict shape per type, told apart by `type`. */
-export const MoveTargetSchema = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({ type: only('earliest') }),
-    z.strictObject({ type: only('latest') }),
-    z.strictObject({ type: only('timestamp'), timestamp: textField('timestamp', parseTimestamp) }),
-    z.strictObject({ type: only('duration'), duration: textField('duration', parseDuration) }),
-    z.strictObject({
-      type: only('sequence_number'),
-      sequence_number: textField('sequence_number', parseSequenceNumber),
-    }),
-    z.strictObject({ type: only('shift_by'), shift_by: shiftByField }),
-    z.strictObject({
-      type: only('app'),
-      app_name: textField('app_name', (text) =>
-        APP_NAME.test(text)
-          ? { ok: true, value: text }
-          : { ok: false, message: 'app_name must be 1-50 characters of A-Z a-z 0-9 _ -' }
-      ),
-    }),
-    z.strictObject({ type: only('delete') }),
-  ],
-  { error: () => `type must be one of ${MOVE_TARGET_TYPES.join(', ')}` }
+/**
+ * The `to` object: one strict shape per type, told apart by `type`. Built on first use
+ * (lib/lazy.ts): a cold start's first plain reset never needs it.
+ */
+export const moveTargetSchema = lazy(() =>
+  z.discriminatedUnion(
+    'type',
+    [
+      z.strictObject({ type: only('earliest') }),
+      z.strictObject({ type: only('latest') }),
+      z.strictObject({
+        type: only('timestamp'),
+        timestamp: textField('timestamp', parseTimestamp),
+      }),
+      z.strictObject({ type: only('duration'), duration: textField('duration', parseDuration) }),
+      z.strictObject({
+        type: only('sequence_number'),
+        sequence_number: textField('sequence_number', parseSequenceNumber),
+      }),
+      z.strictObject({ type: only('shift_by'), shift_by: shiftByField() }),
+      z.strictObject({
+        type: only('app'),
+        app_name: textField('app_name', (text) =>
+          APP_NAME.test(text)
+            ? { ok: true, value: text }
+            : { ok: false, message: 'app_name must be 1-50 characters of A-Z a-z 0-9 _ -' }
+        ),
+      }),
+      z.strictObject({ type: only('delete') }),
+    ],
+    { error: () => `type must be one of ${MOVE_TARGET_TYPES.join(', ')}` }
+  )
 )
 
 /** A validated `to`, JSON-safe as it is echoed in the answer and kept in the ledger. */
-export type MoveTarget = z.infer<typeof MoveTargetSchema>
+export type MoveTarget = z.infer<ReturnType<typeof moveTargetSchema>>
 
 /** `out_of_range`: `reject` (default) answers 409; `clamp` moves P to the nearest bound. */
-export const OutOfRangeSchema = z.optional(
-  z.enum(['reject', 'clamp'], { error: 'out_of_range must be reject or clamp' })
+export const outOfRangeSchema = lazy(() =>
+  z.optional(z.enum(['reject', 'clamp'], { error: 'out_of_range must be reject or clamp' }))
 )
 export type OutOfRange = 'reject' | 'clamp'
 
@@ -235,10 +245,10 @@ export type MoveRequestParse =
  */
 export function parseMoveRequest(body: { to?: unknown; out_of_range?: unknown }): MoveRequestParse {
   const errors: MoveFieldError[] = []
-  const to = body.to === undefined ? undefined : MoveTargetSchema.safeParse(body.to)
+  const to = body.to === undefined ? undefined : moveTargetSchema().safeParse(body.to)
   if (!to) errors.push({ field: 'to', message: 'to is required' })
   else if (!to.success) errors.push(...fieldErrors('to', to.error.issues))
-  const outOfRange = OutOfRangeSchema.safeParse(body.out_of_range)
+  const outOfRange = outOfRangeSchema().safeParse(body.out_of_range)
   if (!outOfRange.success) errors.push(...fieldErrors('out_of_range', outOfRange.error.issues))
   if (errors.length > 0 || !to?.success || !outOfRange.success) return { ok: false, errors }
   return { ok: true, to: to.data, outOfRange: outOfRange.data ?? 'reject' }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini'
+import { lazy } from '../lib/lazy'
 import type { CheckpointTarget } from '../model/checkpoint-target'
 import {
   APP_NAME,
@@ -12,7 +13,7 @@ import {
   toPartitionSelector,
 } from '../model/checkpoint-target'
 import { type HookMove, parseHookMove } from '../model/client'
-import { MoveTargetSchema, OutOfRangeSchema } from '../model/move-target'
+import { moveTargetSchema, outOfRangeSchema } from '../model/move-target'
 import { AppError, type FieldError, toFieldErrors } from '../problems'
 import { NotPlainDigits } from './body'
 
@@ -21,18 +22,21 @@ export { decodeStrictJson as decodeJsonBody } from './body'
 /**
  * `partition_id` in a JSON body: a string in one of the forms, or a non-negative integer written
  * as plain digits (a number written otherwise arrives as `NotPlainDigits`, see json-body.ts,
- * and fails both branches). Validated into the canonical selector.
+ * and fails both branches). Validated into the canonical selector. This file's schemas are built
+ * on first use (lib/lazy.ts): a cold start's first request is seldom a webhook.
  */
-export const partitionIdJson = z.pipe(
-  z.union([partitionIdString(), partitionIdInteger()], {
-    error: (issue) =>
-      issue.input === undefined
-        ? 'partition_id is required (a string or an integer)'
-        : issue.input instanceof NotPlainDigits
-          ? 'partition_id must be written as plain digits in the JSON text (7; not 7.0, 7e0 or -0)'
-          : PARTITION_ID_FORMS,
-  }),
-  toPartitionSelector<string | number>()
+export const partitionIdJson = lazy(() =>
+  z.pipe(
+    z.union([partitionIdString(), partitionIdInteger()], {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'partition_id is required (a string or an integer)'
+          : issue.input instanceof NotPlainDigits
+            ? 'partition_id must be written as plain digits in the JSON text (7; not 7.0, 7e0 or -0)'
+            : PARTITION_ID_FORMS,
+    }),
+    toPartitionSelector<string | number>()
+  )
 )
 
 /**
@@ -41,35 +45,43 @@ export const partitionIdJson = z.pipe(
  * typo can never turn into a different reset. `partition_id` may be a JSON integer here.
  * Bodies are decoded by `decodeJsonBody` (json-body.ts): duplicate keys are already refused.
  */
-export const FlatSchema = z.strictObject({
-  stream_name: name('stream_name', STREAM_NAME, STREAM_NAME_RULE),
-  app_name: name('app_name', APP_NAME, APP_NAME_RULE),
-  partition_id: partitionIdJson,
-  checkpoint_type: z.optional(
-    z.literal('LAST_READ', { error: 'checkpoint_type must be LAST_READ' })
-  ),
-  dry_run: z.optional(z.boolean({ error: 'dry_run must be true or false (a JSON boolean)' })),
-  // A move (docs/api.md "Moving a checkpoint"), validated by the move model with dotted names.
-  to: z.optional(z.unknown()),
-  out_of_range: z.optional(z.unknown()),
-})
+export const flatSchema = lazy(() =>
+  z.strictObject({
+    stream_name: name('stream_name', STREAM_NAME, STREAM_NAME_RULE),
+    app_name: name('app_name', APP_NAME, APP_NAME_RULE),
+    partition_id: partitionIdJson(),
+    checkpoint_type: z.optional(
+      z.literal('LAST_READ', { error: 'checkpoint_type must be LAST_READ' })
+    ),
+    dry_run: z.optional(z.boolean({ error: 'dry_run must be true or false (a JSON boolean)' })),
+    // A move (docs/api.md "Moving a checkpoint"), validated by the move model with dotted names.
+    to: z.optional(z.unknown()),
+    out_of_range: z.optional(z.unknown()),
+  })
+)
 
-export const EnvelopeSchema = z.strictObject({
-  type: z.string({ error: 'type must be a string' }),
-  timestamp: z.string({ error: 'timestamp must be a string' }),
-  data: FlatSchema,
-})
+export const envelopeSchema = lazy(() =>
+  z.strictObject({
+    type: z.string({ error: 'type must be a string' }),
+    timestamp: z.string({ error: 'timestamp must be a string' }),
+    data: flatSchema(),
+  })
+)
 
 /**
  * The same bodies as the OpenAPI document describes them: `to` and `out_of_range` with their own
  * schemas (every `to` variant), which `parseWebhookPayload` applies with dotted field names.
  */
-export const FlatDocSchema = z.strictObject({
-  ...FlatSchema.shape,
-  to: z.optional(MoveTargetSchema),
-  out_of_range: OutOfRangeSchema,
-})
-export const EnvelopeDocSchema = z.strictObject({ ...EnvelopeSchema.shape, data: FlatDocSchema })
+export const flatDocSchema = lazy(() =>
+  z.strictObject({
+    ...flatSchema().shape,
+    to: z.optional(moveTargetSchema()),
+    out_of_range: outOfRangeSchema(),
+  })
+)
+export const envelopeDocSchema = lazy(() =>
+  z.strictObject({ ...envelopeSchema().shape, data: flatDocSchema() })
+)
 
 /** What a delivery asks for: a target, and a move (`to`) when it carries one. */
 export type WebhookRequest = CheckpointTarget & { dry_run: boolean; move?: HookMove }
@@ -80,7 +92,7 @@ export type WebhookRequest = CheckpointTarget & { dry_run: boolean; move?: HookM
  */
 export function parseWebhookPayload(json: unknown): WebhookRequest {
   const isEnvelope = typeof json === 'object' && json !== null && 'data' in json
-  const result = isEnvelope ? EnvelopeSchema.safeParse(json) : FlatSchema.safeParse(json)
+  const result = isEnvelope ? envelopeSchema().safeParse(json) : flatSchema().safeParse(json)
   const errors: FieldError[] = result.success ? [] : toFieldErrors(result.error.issues)
   const raw = (isEnvelope ? (json as { data?: unknown }).data : json) as {
     to?: unknown
