@@ -31,7 +31,7 @@ describe('routing', () => {
     ['/v1/checkpoints', 'POST', 'DELETE, GET, HEAD'],
     ['/v1/checkpoints', 'PUT', 'DELETE, GET, HEAD'],
     ['/v1/hooks/ci', 'DELETE', 'POST'],
-    ['/v1/resets', 'POST', 'GET, HEAD'],
+    ['/v1/resets', 'DELETE', 'GET, HEAD, POST'],
     ['/v1/resets/rst_x', 'DELETE', 'GET, HEAD'],
     ['/v1/resets/rst_x/undo', 'GET', 'POST'],
     ['/healthz', 'POST', 'GET, HEAD'],
