@@ -173,9 +173,43 @@ export class ResetLedger extends DurableObject<Env> {
     this.#released()
   }
 
+  /**
+   * A move's leases and its entry in one call (docs/api.md "Moving a checkpoint": every
+   * partition is resolved before the leases are taken, so nothing runs between the two): the
+   * leases as `lease` takes them (waiting briefly for a release), and the entry written in the
+   * same transaction — one Durable Object round trip fewer before the first commit. False, and
+   * nothing written, when another request holds one of the partitions.
+   */
+  async leaseAndRecord(
+    target: LeaseTarget,
+    partitions: string[],
+    holder: string,
+    now: number,
+    until: number,
+    entry: LedgerEntry,
+    expiresAt: number
+  ): Promise<boolean> {
+    const taken = await this.#whenFree(now, (at) =>
+      this.ctx.storage.transactionSync(() => {
+        if (!takeLeases(this.#sql, target, partitions, holder, at, until)) return undefined
+        this.#insert(entry, expiresAt)
+        return true
+      })
+    )
+    if (!taken) return false
+    await this.#alarm.ensure(Math.min(until, expiresAt))
+    return true
+  }
+
   /** Written durably before the first DELETE (the output gate holds the reply until it is). */
   async record(entry: LedgerEntry, expiresAt: number): Promise<void> {
-    this.ctx.storage.transactionSync(() => {
+    this.ctx.storage.transactionSync(() => this.#insert(entry, expiresAt))
+    await this.#alarm.ensure(expiresAt)
+  }
+
+  /** The entry's row (and its metadata parts, when it is too large for one). */
+  #insert(entry: LedgerEntry, expiresAt: number): void {
+    {
       const stored = spill(entry)
       const { seq } = this.#sql
         .exec<{ seq: number }>(
@@ -189,8 +223,7 @@ export class ResetLedger extends DurableObject<Env> {
         )
         .one()
       writeMetadata(this.#sql, seq, stored.metadata)
-    })
-    await this.#alarm.ensure(expiresAt)
+    }
   }
 
   /** Records the outcome and releases the leases the recording request (`request_id`) holds. */

@@ -23,6 +23,14 @@ export interface LedgerStore {
   }): Promise<{ entries: LedgerEntry[]; next_cursor: string | null }>
   /** Per-partition leases (partition-leases.ts): false when another request holds one. */
   lease(target: LeaseTarget, partitions: string[], holder: string, until: number): Promise<boolean>
+  /** A move's leases and its entry in one call: false (nothing written) when busy. */
+  leaseAndRecord(
+    target: LeaseTarget,
+    partitions: string[],
+    holder: string,
+    until: number,
+    entry: LedgerEntry
+  ): Promise<boolean>
   release(
     target: LeaseTarget,
     partitions: string[],
@@ -84,6 +92,10 @@ export function durableLedger(options: LedgerOptions): LedgerStore {
     },
     lease: (target, partitions, holder, until) =>
       call('lease', () => stub().lease(target, partitions, holder, now(), until)),
+    leaseAndRecord: (target, partitions, holder, until, entry) =>
+      call('lease', () =>
+        stub().leaseAndRecord(target, partitions, holder, now(), until, entry, now() + retentionMs)
+      ),
     release: (target, partitions, holder, abandoned) =>
       call('release', () => stub().release(target, partitions, holder, abandoned)),
     lockUndo: (resetId, until, holder) =>

@@ -395,120 +395,112 @@ async function leasedMove(
   const target = { stream_name: request.stream_name, app_name: request.app_name }
   const ids = resolved.map((r) => r.partition_id)
   const holder = input.requestId
-  if (!(await ledger.lease(target, ids, holder, ctx.deadline + LEASE_MARGIN_MS))) {
-    throw partitionBusy(request)
-  }
-  let written: string | undefined
-  let completing = false
+  const entry = newMoveEntry(input, resolved)
+  let taken: boolean
   try {
-    const entry = newMoveEntry(input, resolved)
-    written = entry.reset_id
-    await ledger.record(entry)
-    log.reset_id = entry.reset_id
-    completing = true
-    const attemptsBefore = ctx.stats.attempts
-    const outcomes = await mapWithLimit(resolved, FAN_OUT, async (r): Promise<CommitOutcome> => {
-      const res = r.resolution
-      if (!res.ok || res.unchanged) return { result: 'unchanged' }
-      const ref = { ...target, partition_id: r.partition_id }
-      try {
-        // The partition's current metadata is kept: a move changes only where it reads.
-        await commitCheckpoint(ctx, ref, {
-          sequence_number: res.committed.toString(),
-          metadata: r.snapshot.metadata,
-        })
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error
-        return { result: 'failed', error }
-      }
-      const readBack = await showCheckpoint(ctx, ref).then(
-        (state) => state.sequence_number,
-        () => undefined
-      )
-      return { result: 'committed', readBack }
-    })
-    const sent = ctx.stats.attempts > attemptsBefore
-    const changed = outcomes.filter((o) => o.result !== 'unchanged')
-    const failedCount = outcomes.filter((o) => o.result === 'failed').length
-    const status: 'completed' | 'partial' | 'failed' =
-      failedCount === 0 ? 'completed' : failedCount === changed.length ? 'failed' : 'partial'
-    const recorded: LedgerPartition[] = entry.partitions.map((p, i) => {
-      const o = outcomes[i] as CommitOutcome
-      return o.result === 'failed'
-        ? { ...p, result: 'failed', code: o.error.code }
-        : { ...p, result: o.result }
-    })
-    input.background(
-      ledger.complete(
-        entry.reset_id,
-        sent || changed.length === 0 ? status : 'abandoned',
-        recorded
-      ),
-      { reason: 'ledger: outcome not recorded', reset_id: entry.reset_id }
-    )
-    const partitions = resolved.map((r, i) => {
-      const o = outcomes[i] as CommitOutcome
-      if (o.result === 'failed') return answerPartition(r, 'failed', { code: o.error.code })
-      const committed = r.resolution.ok ? r.resolution.committed.toString() : null
-      const readBack =
-        o.result === 'committed' && o.readBack !== undefined && o.readBack !== committed
-          ? { read_back: o.readBack }
-          : {}
-      return answerPartition(r, o.result, readBack)
-    })
-    const answer: MoveAnswer = {
-      reset_id: entry.reset_id,
-      ...base,
-      status,
-      partitions,
-      request_id: input.requestId,
-    }
-    // Verification re-reads what the move left: the committed number (an unchanged partition
-    // already holds it), after the answer.
-    if (ctx.config.verifySeconds > 0) {
-      input.background(
-        verifyReset({
-          upstream: ctx,
-          ledger,
-          reset_id: entry.reset_id,
-          request_id: input.requestId,
-          target,
-          left: resolved.flatMap((r, i) =>
-            outcomes[i]?.result === 'failed' || !r.resolution.ok
-              ? []
-              : [
-                  {
-                    partition_id: r.partition_id,
-                    sequence_number: r.resolution.committed.toString(),
-                  },
-                ]
-          ),
-          seconds: ctx.config.verifySeconds,
-        }),
-        { reason: 'ledger: verification not recorded', reset_id: entry.reset_id }
-      )
-    }
-    if (status !== 'completed') {
-      const cause = mostSerious(outcomes.flatMap((o) => (o.result === 'failed' ? [o.error] : [])))
-      throw new AppError(partialCode(cause), {
-        detail: `${failedCount} of ${changed.length} partitions of ${request.stream_name}/${request.app_name} could not be committed; the others were moved. Retrying the same request is safe: moved partitions are now unchanged.`,
-        headers: cause?.options.headers,
-        upstream: cause?.options.upstream,
-        reason: `move ${status}: ${failedCount}/${changed.length} (${cause?.code})`,
-        // The problem's own `status` is the HTTP status: the move's is `outcome` here.
-        extensions: (({ status: outcome, ...rest }) => ({ ...rest, outcome }))(answer),
-      })
-    }
-    return answer
+    // Every partition is resolved already, so the leases and the entry go in one call.
+    taken = await ledger.leaseAndRecord(target, ids, holder, ctx.deadline + LEASE_MARGIN_MS, entry)
   } catch (error) {
-    if (!completing) {
-      input.background(ledger.release(target, ids, holder, written), {
-        reason: 'ledger: leases not released (they lapse)',
-        ...(written ? { reset_id: written } : {}),
-      })
-    }
+    // Whether it landed is unknown: release the leases, and mark the entry abandoned if it did
+    // (nothing was committed).
+    input.background(ledger.release(target, ids, holder, entry.reset_id), {
+      reason: 'ledger: leases not released (they lapse)',
+      reset_id: entry.reset_id,
+    })
     throw error
   }
+  if (!taken) throw partitionBusy(request)
+  log.reset_id = entry.reset_id
+  const attemptsBefore = ctx.stats.attempts
+  const outcomes = await mapWithLimit(resolved, FAN_OUT, async (r): Promise<CommitOutcome> => {
+    const res = r.resolution
+    if (!res.ok || res.unchanged) return { result: 'unchanged' }
+    const ref = { ...target, partition_id: r.partition_id }
+    try {
+      // The partition's current metadata is kept: a move changes only where it reads.
+      await commitCheckpoint(ctx, ref, {
+        sequence_number: res.committed.toString(),
+        metadata: r.snapshot.metadata,
+      })
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error
+      return { result: 'failed', error }
+    }
+    const readBack = await showCheckpoint(ctx, ref).then(
+      (state) => state.sequence_number,
+      () => undefined
+    )
+    return { result: 'committed', readBack }
+  })
+  const sent = ctx.stats.attempts > attemptsBefore
+  const changed = outcomes.filter((o) => o.result !== 'unchanged')
+  const failedCount = outcomes.filter((o) => o.result === 'failed').length
+  const status: 'completed' | 'partial' | 'failed' =
+    failedCount === 0 ? 'completed' : failedCount === changed.length ? 'failed' : 'partial'
+  const recorded: LedgerPartition[] = entry.partitions.map((p, i) => {
+    const o = outcomes[i] as CommitOutcome
+    return o.result === 'failed'
+      ? { ...p, result: 'failed', code: o.error.code }
+      : { ...p, result: o.result }
+  })
+  input.background(
+    ledger.complete(entry.reset_id, sent || changed.length === 0 ? status : 'abandoned', recorded),
+    { reason: 'ledger: outcome not recorded', reset_id: entry.reset_id }
+  )
+  const partitions = resolved.map((r, i) => {
+    const o = outcomes[i] as CommitOutcome
+    if (o.result === 'failed') return answerPartition(r, 'failed', { code: o.error.code })
+    const committed = r.resolution.ok ? r.resolution.committed.toString() : null
+    const readBack =
+      o.result === 'committed' && o.readBack !== undefined && o.readBack !== committed
+        ? { read_back: o.readBack }
+        : {}
+    return answerPartition(r, o.result, readBack)
+  })
+  const answer: MoveAnswer = {
+    reset_id: entry.reset_id,
+    ...base,
+    status,
+    partitions,
+    request_id: input.requestId,
+  }
+  // Verification re-reads what the move left: the committed number (an unchanged partition
+  // already holds it), after the answer.
+  if (ctx.config.verifySeconds > 0) {
+    input.background(
+      verifyReset({
+        upstream: ctx,
+        ledger,
+        reset_id: entry.reset_id,
+        request_id: input.requestId,
+        target,
+        left: resolved.flatMap((r, i) =>
+          outcomes[i]?.result === 'failed' || !r.resolution.ok
+            ? []
+            : [
+                {
+                  partition_id: r.partition_id,
+                  sequence_number: r.resolution.committed.toString(),
+                },
+              ]
+        ),
+        seconds: ctx.config.verifySeconds,
+      }),
+      { reason: 'ledger: verification not recorded', reset_id: entry.reset_id }
+    )
+  }
+  if (status !== 'completed') {
+    const cause = mostSerious(outcomes.flatMap((o) => (o.result === 'failed' ? [o.error] : [])))
+    throw new AppError(partialCode(cause), {
+      detail: `${failedCount} of ${changed.length} partitions of ${request.stream_name}/${request.app_name} could not be committed; the others were moved. Retrying the same request is safe: moved partitions are now unchanged.`,
+      headers: cause?.options.headers,
+      upstream: cause?.options.upstream,
+      reason: `move ${status}: ${failedCount}/${changed.length} (${cause?.code})`,
+      // The problem's own `status` is the HTTP status: the move's is `outcome` here.
+      extensions: (({ status: outcome, ...rest }) => ({ ...rest, outcome }))(answer),
+    })
+  }
+  return answer
 }
 
 function newMoveEntry(input: MoveInput, resolved: Resolved[]): LedgerEntry {

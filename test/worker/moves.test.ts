@@ -1,8 +1,10 @@
+import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { emulatorClient } from '../../emulator/client.ts'
 import { defaultSeed } from '../../emulator/seed.ts'
 import { API_KEYS } from '../support/fixtures'
 import { problemOf, startGateway, type TestGateway } from '../support/gateway'
+import { countingNamespace } from '../support/object-calls'
 
 const MINUTE = 60_000
 const shard = (n: number) => `shardId-${String(n).padStart(10, '0')}`
@@ -435,5 +437,32 @@ describe('POST /v1/resets: moves', () => {
     expect(response.status).toBe(404)
     expect((await problemOf(response)).detail).toContain('RESET_LEDGER=off')
     expect((await gw.emulator.calls()).requests).toEqual([])
+  })
+})
+
+describe('what a move asks of the ledger', () => {
+  it('one Durable Object call takes the leases and writes the entry; the outcome follows the answer', async () => {
+    const ledger = countingNamespace(env.LEDGER as unknown as DurableObjectNamespace)
+    const gw = await startGateway({ bindings: { LEDGER: ledger.namespace } })
+    const response = await gw.request('/v1/resets', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${API_KEYS.ops}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        stream_name: 'orders',
+        app_name: 'billing',
+        partition_id: '1',
+        to: { type: 'earliest' },
+      }),
+    })
+    expect(response.status, await response.clone().text()).toBe(200)
+    // Before the commit: only leaseAndRecord (then complete, after the answer).
+    await expect.poll(() => ledger.calls).toEqual(['leaseAndRecord', 'complete'])
+    expect(await gw.emulator.routes()).toEqual([
+      'iam_token',
+      'describe_stream',
+      'show_checkpoint',
+      'commit_checkpoint',
+      'show_checkpoint',
+    ])
   })
 })
