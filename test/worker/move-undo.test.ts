@@ -1,8 +1,8 @@
 import { describe, expect, inject, it } from 'vitest'
 import { emulatorClient } from '../../emulator/client.ts'
-import { defaultSeed } from '../../emulator/seed.ts'
 import { API_KEYS } from '../support/fixtures'
 import { problemOf, startGateway, type TestGateway } from '../support/gateway'
+import { ordersWithTwoHours } from '../support/worlds'
 
 /**
  * Undo of a move (docs/api.md "Safety net"): the saved checkpoint (sequence number and
@@ -10,7 +10,6 @@ import { problemOf, startGateway, type TestGateway } from '../support/gateway'
  * and the conflict check compares with what the move committed.
  */
 
-const MINUTE = 60_000
 const shard = (n: number) => `shardId-${String(n).padStart(10, '0')}`
 const auth = { Authorization: `Bearer ${API_KEYS.ops}` }
 
@@ -19,19 +18,7 @@ const auth = { Authorization: `Bearer ${API_KEYS.ops}` }
  * 10 (metadata consumer-a) on 0, 20 (consumer-b) on 1 and has no checkpoint on 2.
  */
 async function world() {
-  const seed = defaultSeed()
-  seed.streams = seed.streams.map((s) =>
-    s.name === 'orders'
-      ? {
-          name: 'orders',
-          partitions: [0, 1, 2].map(() => ({
-            status: 'ACTIVE' as const,
-            sequence_number_range: ['0', '120'] as [string, string],
-            record_interval_ms: MINUTE,
-          })),
-        }
-      : s
-  )
+  const seed = ordersWithTwoHours()
   seed.checkpoints = seed.checkpoints.filter(
     (c) => !(c.stream_name === 'orders' && c.app_name === 'billing')
   )

@@ -1,12 +1,11 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { emulatorClient } from '../../emulator/client.ts'
-import { defaultSeed } from '../../emulator/seed.ts'
 import { API_KEYS } from '../support/fixtures'
 import { problemOf, startGateway, type TestGateway } from '../support/gateway'
 import { countingNamespace } from '../support/object-calls'
+import { MINUTE, ordersWithTwoHours } from '../support/worlds'
 
-const MINUTE = 60_000
 const shard = (n: number) => `shardId-${String(n).padStart(10, '0')}`
 
 type Answer = {
@@ -39,19 +38,7 @@ function move(gw: TestGateway, body: unknown, headers: Record<string, string> = 
 
 /** The default world, but `orders` has one record a minute for the last 2 hours on each partition. */
 async function gatewayWithHours(options: Parameters<typeof startGateway>[0] = {}) {
-  const seed = defaultSeed()
-  seed.streams = seed.streams.map((s) =>
-    s.name === 'orders'
-      ? {
-          name: 'orders',
-          partitions: [0, 1, 2].map(() => ({
-            status: 'ACTIVE' as const,
-            sequence_number_range: ['0', '120'] as [string, string],
-            record_interval_ms: MINUTE,
-          })),
-        }
-      : s
-  )
+  const seed = ordersWithTwoHours()
   const emulator = await emulatorClient(inject('emulatorUrl')).spawn(seed)
   return startGateway({ ...options, emulator })
 }

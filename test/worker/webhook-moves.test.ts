@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { emulatorClient } from '../../emulator/client.ts'
-import { defaultSeed } from '../../emulator/seed.ts'
 import { standardWebhookHeaders } from '../../scripts/webhook-signing.ts'
 import { API_KEYS, sha256Hex } from '../support/fixtures'
 import { problemOf, startGateway, type TestGateway } from '../support/gateway'
 import { registerSecret } from '../support/log-capture'
+import { ordersWithTwoHours } from '../support/worlds'
 
 /**
  * Webhooks that move (docs/api.md "Webhooks"): a delivery's body (flat or Standard Webhooks
@@ -16,7 +16,6 @@ const SECRET = 'whsec_bW92ZS13ZWJob29rLXNlY3JldC0zMi1ieXRlcyE='
 const FIXED_SECRET = 'whsec_Zml4ZWQtbW92ZS1zZWNyZXQtb2YtMzItYnl0ZXM='
 for (const s of [SECRET, FIXED_SECRET]) registerSecret(s)
 
-const MINUTE = 60_000
 const shard = (n: number) => `shardId-${String(n).padStart(10, '0')}`
 let counter = 0
 const nextId = () => `msg_${Date.now()}_${++counter}`
@@ -39,19 +38,7 @@ let gw: TestGateway
 
 beforeAll(async () => {
   // `orders`: one record a minute for the last 2 hours on each of 3 partitions, billing at 10.
-  const seed = defaultSeed()
-  seed.streams = seed.streams.map((s) =>
-    s.name === 'orders'
-      ? {
-          name: 'orders',
-          partitions: [0, 1, 2].map(() => ({
-            status: 'ACTIVE' as const,
-            sequence_number_range: ['0', '120'] as [string, string],
-            record_interval_ms: MINUTE,
-          })),
-        }
-      : s
-  )
+  const seed = ordersWithTwoHours()
   const emulator = await emulatorClient(inject('emulatorUrl')).spawn(seed)
   gw = await startGateway({
     emulator,
