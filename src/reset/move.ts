@@ -26,8 +26,10 @@ import { type CheckpointState, commitCheckpoint, showCheckpoint } from '../upstr
 import { describeRanges, firstRecord, timestampCursor } from '../upstream/positions'
 import {
   authorize,
+  entryHeader,
   LEASE_MARGIN_MS,
   mostSerious,
+  type Origin,
   partialCode,
   partitionBusy,
   type ResetLog,
@@ -60,7 +62,7 @@ export interface MoveInput {
   upstream: UpstreamContext
   requestId: string
   log: ResetLog
-  origin: { via: 'api'; deliveryId: null } | { via: 'webhook'; deliveryId: string }
+  origin: Origin
   ledger: LedgerStore
   background: (work: Promise<unknown>, failure: { reason: string; reset_id?: string }) => void
   admit?: (partitions: number) => Promise<void>
@@ -510,16 +512,7 @@ function newMoveEntry(input: MoveInput, resolved: Resolved[]): LedgerEntry {
     kind: 'move',
     to: request.to,
     out_of_range: request.out_of_range,
-    created_at: new Date(input.upstream.deps.now()).toISOString(),
-    client_id: input.client.id,
-    via: input.origin.via,
-    delivery_id: input.origin.deliveryId,
-    request_id: input.requestId,
-    client_request_id: input.log.client_request_id,
-    stream_name: request.stream_name,
-    app_name: request.app_name,
-    partition_selector: request.partition_id,
-    status: 'in_progress',
+    ...entryHeader(input),
     partitions: resolved.map((r) => {
       const res = r.resolution.ok ? r.resolution : null
       return {

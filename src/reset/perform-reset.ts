@@ -9,8 +9,10 @@ import type { UpstreamContext } from '../upstream/context'
 import { deleteCheckpoint } from '../upstream/dis'
 import {
   authorize,
+  entryHeader,
   LEASE_MARGIN_MS,
   mostSerious,
+  type Origin,
   partialCode,
   partitionBusy,
   type ResetLog,
@@ -47,7 +49,7 @@ export interface ResetInput {
   requestId: string
   log: ResetLog
   /** Who asked: an API call, or a verified webhook delivery. */
-  origin: { via: 'api'; deliveryId: null } | { via: 'webhook'; deliveryId: string }
+  origin: Origin
   /** The reset ledger, or null with RESET_LEDGER=off (a pure DELETE proxy). */
   ledger: LedgerStore | null
   /**
@@ -195,20 +197,10 @@ function previousOf(state: Snapshot[number]) {
 }
 
 function newEntry(input: ResetInput, snapshot: Snapshot): LedgerEntry {
-  const { request } = input
   return {
     reset_id: newResetId(),
     kind: 'delete',
-    created_at: new Date(input.upstream.deps.now()).toISOString(),
-    client_id: input.client.id,
-    via: input.origin.via,
-    delivery_id: input.origin.deliveryId,
-    request_id: input.requestId,
-    client_request_id: input.log.client_request_id,
-    stream_name: request.stream_name,
-    app_name: request.app_name,
-    partition_selector: request.partition_id,
-    status: 'in_progress',
+    ...entryHeader(input),
     partitions: snapshot.map((state) => ({
       partition_id: state.partition_id,
       previous_sequence_number: state.sequence_number,

@@ -1,3 +1,4 @@
+import type { LedgerEntry } from '../ledger/entry'
 import type { ClientConfig } from '../model/client'
 import { isAllowed } from '../model/client'
 import type { ProblemCode } from '../problems'
@@ -19,6 +20,47 @@ export interface ResetLog {
   dry_run?: boolean
   reset_id?: string
   reason?: string
+}
+
+/** How a reset or move arrived: the API, or a verified webhook delivery. */
+export type Origin = { via: 'api'; deliveryId: null } | { via: 'webhook'; deliveryId: string }
+
+/**
+ * What a delete-reset's and a move's ledger entries share (docs/api.md "Safety net"): who, when,
+ * through which request, on what; written `in_progress`, before the first upstream change.
+ */
+export function entryHeader(input: {
+  client: ClientConfig
+  request: { stream_name: string; app_name: string; partition_id: string }
+  upstream: UpstreamContext
+  requestId: string
+  log: ResetLog
+  origin: Origin
+}): Pick<
+  LedgerEntry,
+  | 'created_at'
+  | 'client_id'
+  | 'via'
+  | 'delivery_id'
+  | 'request_id'
+  | 'client_request_id'
+  | 'stream_name'
+  | 'app_name'
+  | 'partition_selector'
+  | 'status'
+> {
+  return {
+    created_at: new Date(input.upstream.deps.now()).toISOString(),
+    client_id: input.client.id,
+    via: input.origin.via,
+    delivery_id: input.origin.deliveryId,
+    request_id: input.requestId,
+    client_request_id: input.log.client_request_id,
+    stream_name: input.request.stream_name,
+    app_name: input.request.app_name,
+    partition_selector: input.request.partition_id,
+    status: 'in_progress',
+  }
 }
 
 /** 403 with no upstream call unless the client's `allow` covers the stream/app. */
