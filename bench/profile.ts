@@ -13,7 +13,7 @@
  * (worker CPU case: gateway − gateway with the no-op sink). `--log=console` profiles the real
  * console.log, inspector distortion included.
  *
- *   node bench/profile.ts [--ledger=on|off] [--route=bearer|webhook] [--latency=MS]
+ *   node bench/profile.ts [--ledger=on|off] [--route=bearer|webhook|move] [--latency=MS]
  *                         [--connections=N] [--seconds=S] [--top=N] [--out=FILE.cpuprofile]
  *                         [--log=sink|console]
  *
@@ -23,10 +23,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { buildAll } from './build.ts'
-import type { LedgerMode } from './config.ts'
+import { type LedgerMode, LOAD_PARTITIONS } from './config.ts'
 import { load, once } from './load.ts'
 import { startWorker } from './runtime.ts'
-import { bearerReset, targets, webhookReset } from './targets.ts'
+import { bearerMove, bearerReset, targets, webhookReset } from './targets.ts'
 import { startUpstream } from './upstream.ts'
 import { deliveryPool } from './webhook-pool.ts'
 import { readGatewayWiring } from './wiring.ts'
@@ -177,7 +177,10 @@ const spec = {
 const gateway = await startWorker(spec)
 try {
   const pool = deliveryPool()
-  const request = route === 'webhook' ? webhookReset(pool) : bearerReset()
+  const request =
+    route === 'webhook' ? webhookReset(pool) : route === 'move' ? bearerMove() : bearerReset()
+  // A move reads its partition's range: the upstream must list every partition the load uses.
+  if (route === 'move') upstream.setPartitions(LOAD_PARTITIONS)
   const perConnection = Math.ceil(((seconds + 2) * 1000) / Math.max(1, latencyMs)) + 2
   if (route === 'webhook') await pool.refill(Math.min(200_000, connections * perConnection + 50))
   await once(gateway.origin, request)
