@@ -1,5 +1,6 @@
 import * as z from 'zod/mini'
 import { RESET_ID } from '../../src/ledger/entry.ts'
+import { MOVE_TARGET_TYPES } from '../../src/model/move-target.ts'
 import { PROBLEMS, type ProblemCode } from '../../src/problems.ts'
 
 /**
@@ -131,16 +132,7 @@ export const VerificationSchema = z
 /** A move's `to` as the caller gave it (validated), echoed in the entry and the answer. */
 const MoveTargetEcho = z
   .looseObject({
-    type: z.enum([
-      'earliest',
-      'latest',
-      'timestamp',
-      'duration',
-      'sequence_number',
-      'shift_by',
-      'app',
-      'delete',
-    ]),
+    type: z.enum(MOVE_TARGET_TYPES),
   })
   .check(about('The move target, as requested (see the POST /v1/resets body).'))
 

@@ -3,32 +3,19 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { testEntry } from '../support/ledger-entries'
 import { report } from '../support/log-capture'
+import { sqlCost } from '../support/sql-counters'
 
 /**
  * What each operation costs in Durable Object rows written (the Free plan allows 100 000 a day;
  * README "Shared state" has the per-route table). Measured with the cursors' own `rowsWritten`,
  * the billing counter, so a change that adds a write per request fails here.
  */
+/** Rows written by `action` inside the object (test/support/sql-counters.ts). */
 async function rowsWritten<T>(
   stub: DurableObjectStub,
   action: (instance: unknown) => Promise<T>
 ): Promise<number> {
-  return runInDurableObject(stub, async (instance, state) => {
-    const sql = state.storage.sql
-    const exec = sql.exec.bind(sql)
-    const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = []
-    sql.exec = ((query: string, ...bindings: unknown[]) => {
-      const cursor = exec(query, ...bindings)
-      cursors.push(cursor)
-      return cursor
-    }) as typeof sql.exec
-    try {
-      await action(instance)
-    } finally {
-      sql.exec = exec
-    }
-    return cursors.reduce((sum, cursor) => sum + cursor.rowsWritten, 0)
-  })
+  return (await sqlCost(stub, (instance) => action(instance))).rowsWritten
 }
 
 describe('rows written per operation', () => {
