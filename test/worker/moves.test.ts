@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { emulatorClient } from '../../emulator/client.ts'
 import { API_KEYS } from '../support/fixtures'
 import { problemOf, startGateway, type TestGateway } from '../support/gateway'
+import { registerSecret } from '../support/log-capture'
 import { countingNamespace } from '../support/object-calls'
 import { MINUTE, ordersWithTwoHours } from '../support/worlds'
 
@@ -121,6 +122,18 @@ describe('POST /v1/resets: moves', () => {
       committed: answer.partitions[0]?.committed,
     })
     expect(entry.partitions[0]?.evidence).toHaveProperty('record_timestamp')
+
+    // The records GetRecords returned carry customer data: only their sequence number and time
+    // are read. Their payloads (the emulator's are base64 of "stream/partition/sequence") are in
+    // no answer, no ledger entry and (registered with the log check) no log line.
+    const payloads = planned.partitions.map((p, n) => btoa(`orders/${n}/${p.position as string}`))
+    expect(await routeCount(gw, 'get_records')).toBeGreaterThanOrEqual(3)
+    for (const payload of payloads) {
+      registerSecret(payload)
+      for (const shown of [planned, answer, entry]) {
+        expect(JSON.stringify(shown)).not.toContain(payload)
+      }
+    }
   })
 
   it('answers 412 checkpoints_changed when a consumer moved since the plan, and changes nothing', async () => {
