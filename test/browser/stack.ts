@@ -4,13 +4,12 @@
  * the console's static assets (wrangler.jsonc `assets`), and Debian's chromium through
  * playwright-core.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
 import { type EmulatorClient, emulatorClient } from '../../emulator/client.ts'
+import { freePort, runDev } from '../support/dev-process.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 export const ARTIFACTS = join(ROOT, 'test', 'browser', 'artifacts')
@@ -22,15 +21,6 @@ export interface Stack {
   emulator: EmulatorClient
   output: () => string
   stop: () => Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
-  const address = server.address()
-  await new Promise((done) => server.close(done))
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return address.port
 }
 
 /**
@@ -53,48 +43,21 @@ export async function startStack(clients: unknown[]): Promise<Stack> {
     { mode: 0o600 }
   )
   const ports = { gateway: await freePort(), emulator: await freePort() }
-  let output = ''
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'scripts', 'dev.ts'),
-      '--dev-vars',
-      devVars,
-      '--persist-to',
-      join(scratch, 'state'),
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(ports.gateway), EMULATOR_PORT: String(ports.emulator) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }
-  )
-  child.stdout?.on('data', (chunk) => {
-    output += chunk
-  })
-  child.stderr?.on('data', (chunk) => {
-    output += chunk
-  })
-  const exited = new Promise<void>((done) => child.on('exit', () => done()))
+  const run = runDev(['--dev-vars', devVars, '--persist-to', join(scratch, 'state')], ports)
   const stop = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM')
-      await exited
-    }
+    await run.stop()
     rmSync(scratch, { recursive: true, force: true })
   }
-  const deadline = Date.now() + 60_000
-  while (!output.includes('Ctrl-C stops both.')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop()
-      throw new Error(`npm run dev did not start:\n${output}`)
-    }
-    await new Promise((done) => setTimeout(done, 100))
+  try {
+    await run.waitFor('Ctrl-C stops both.', 60_000)
+  } catch (error) {
+    await stop()
+    throw new Error(`npm run dev did not start: ${(error as Error).message}`)
   }
   return {
     gateway: `http://127.0.0.1:${ports.gateway}`,
     emulator: emulatorClient(`http://127.0.0.1:${ports.emulator}`),
-    output: () => output,
+    output: run.output,
     stop,
   }
 }

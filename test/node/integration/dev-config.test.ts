@@ -3,10 +3,8 @@
  * developer's own `.dev.vars`, refuses an invalid one with the reason, and the shipped
  * wrangler.jsonc declares every optional setting while not being deployable as it is.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { appendFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -14,6 +12,7 @@ import { unstable_readConfig } from 'wrangler'
 import { DEMO } from '../../../emulator/demo.ts'
 import { parseConfig } from '../../../src/config/parse'
 import { EnvSchema } from '../../../src/config/schema'
+import { freePort, runDev } from '../../support/dev-process.ts'
 
 const DEMO_KEY = 'demo-key-for-local-development-only'
 /** A developer's real password in .dev.vars: it must not break dev, nor show up anywhere. */
@@ -28,46 +27,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'dev-config-test-'))
   dirs.push(dir)
   return dir
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
-
-interface DevRun {
-  child: ChildProcess
-  output: () => string
-  exited: Promise<number | null>
-}
-
-function runDev(args: string[], ports: { gateway: number; emulator: number }): DevRun {
-  let output = ''
-  const child = spawn(process.execPath, ['scripts/dev.ts', ...args], {
-    env: { ...process.env, PORT: String(ports.gateway), EMULATOR_PORT: String(ports.emulator) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  child.stdout?.on('data', (chunk) => {
-    output += chunk
-  })
-  child.stderr?.on('data', (chunk) => {
-    output += chunk
-  })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, output: () => output, exited }
-}
-
-async function waitFor(run: DevRun, text: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!run.output().includes(text)) {
-    if (run.child.exitCode !== null) throw new Error(`dev exited early:\n${run.output()}`)
-    if (Date.now() > deadline) throw new Error(`no "${text}" within ${ms} ms:\n${run.output()}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
 }
 
 describe('wrangler.jsonc vars', () => {
@@ -147,7 +106,7 @@ describe('npm run dev with your own .dev.vars', () => {
     const run = runDev(['--dev-vars', devVars, '--persist-to', join(dir, 'state')], ports)
     const gateway = `http://127.0.0.1:${ports.gateway}`
     try {
-      await waitFor(run, 'Ctrl-C stops both.', 15_000)
+      await run.waitFor('Ctrl-C stops both.', 15_000)
       expect(run.output()).toContain('RESET_LEDGER=off: no "reset_id"')
       expect(run.output()).toContain('IAM_PASSWORD from your settings is not used')
 
@@ -165,8 +124,7 @@ describe('npm run dev with your own .dev.vars', () => {
       ).json()) as { counts: Record<string, number> }
       expect(calls.counts).toMatchObject({ delete_checkpoint: 1, show_checkpoint: 0 })
     } finally {
-      run.child.kill('SIGTERM')
-      await run.exited
+      await run.stop()
     }
     // dev stopped wrangler and workerd too, not only itself: nothing answers on the port.
     await expect(fetch(`${gateway}/healthz`)).rejects.toThrow()
